@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { shareableLinks } from './http/links.js';
+import { ServeService } from './serve.js';
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+const HELP = `mkvcast ${VERSION}: share a screen or any media as a live Matroska stream on your network.
+
+Usage:
+  mkvcast serve [INPUT] [options]     serve INPUT to viewers over HTTP
+  mkvcast --help | --version
+
+INPUT:
+  FILE               any file ffmpeg reads, remuxed (no re-encode) and played in real time
+  - (or nothing)     Matroska/WebM (or anything ffmpeg reads) on standard input, live
+  URL                http(s)://, rtsp://, … opened by ffmpeg
+  tcp://HOST:PORT    listen there for a pushed stream, e.g. from
+                     ffmpeg -f x11grab -i :0 -c:v libx264 -tune zerolatency -f matroska tcp://SERVER:PORT
+
+Options:
+  --port N           HTTP port (default 8080; 0 picks a free one)
+  --host ADDR        address to listen on (default 0.0.0.0, every interface)
+  --max-viewers N    viewers at once; more get 503 (default 64)
+  --max-lag SEC      a viewer further behind skips to the next keyframe (default 2)
+  --fast-start N     also send N earlier GOPs to a new viewer: smoother start, more delay (default 0)
+  --token VALUE      serve under /VALUE/ only; 'auto' makes a random one (default: none)
+  --loop             play a file (or take a new TCP push) again when it ends
+  --ffmpeg PATH      the ffmpeg binary (default: FFMPEG_PATH, then ffmpeg on PATH)
+  -q, --quiet        print only errors
+  -v, --verbose      also log viewers joining and leaving
+  -h, --help         this text
+  --version          the version
+
+Watch with:  vlc URL  ·  mpv --profile=low-latency --untimed URL  ·  ffplay -fflags nobuffer URL
+`;
+
+class UsageError extends Error {}
+
+function integer(
+  name: string,
+  value: string | undefined,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got '${value}').`);
+  }
+  return n;
+}
+
+function seconds(
+  name: string,
+  value: string | undefined,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be a number of seconds from ${min} to ${max} (got '${value}').`);
+  }
+  return n;
+}
+
+function token(value: string | undefined): string | null {
+  if (value === undefined || value === 'none') return null;
+  if (value === 'auto') return randomBytes(16).toString('base64url');
+  if (!/^[A-Za-z0-9_-]{8,128}$/.test(value)) {
+    throw new UsageError("--token must be 8–128 characters of A–Z, a–z, 0–9, '-' and '_' (or 'auto').");
+  }
+  return value;
+}
+
+function formatUptime(sec: number): string {
+  const h = Math.floor(sec / 3600);
+  const m = Math.floor((sec % 3600) / 60);
+  const s = Math.floor(sec % 60);
+  return `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+}
+
+function fail(error: unknown): never {
+  const e = error as { message?: string; fix?: string };
+  process.stderr.write(`mkvcast: ${e.message ?? String(error)}${e.fix ? ` ${e.fix}` : ''}\n`);
+  process.exit(1);
+}
+
+async function serve(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'max-viewers': { type: 'string' },
+      'max-lag': { type: 'string' },
+      'fast-start': { type: 'string' },
+      token: { type: 'string' },
+      loop: { type: 'boolean' },
+      ffmpeg: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+      verbose: { type: 'boolean', short: 'v' },
+    },
+  });
+  if (positionals.length > 1) throw new UsageError(`One input at a time (got ${positionals.join(', ')}).`);
+  const host = values.host ?? '0.0.0.0';
+  if (!/^[A-Za-z0-9.:-]+$/.test(host))
+    throw new UsageError(`--host must be an address such as 0.0.0.0 or 192.168.1.5.`);
+  const service = new ServeService({
+    input: positionals[0],
+    host,
+    port: integer('port', values.port, 0, 65535, 8080),
+    maxViewers: integer('max-viewers', values['max-viewers'], 1, 100_000, 64),
+    maxLagMs: seconds('max-lag', values['max-lag'], 0.1, 60, 2) * 1000,
+    fastStartSegments: integer('fast-start', values['fast-start'], 0, 10, 0),
+    token: token(values.token),
+    loop: values.loop ?? false,
+    ffmpegPath: values.ffmpeg,
+  });
+  const quiet = values.quiet ?? false;
+  const verbose = (values.verbose ?? false) && !quiet;
+  const log = (line: string): void => {
+    if (!quiet) process.stderr.write(`${line}\n`);
+  };
+
+  const { port } = await service.start();
+  const path = service.server.streamPath;
+  const links = shareableLinks(host, port, path);
+  if (!quiet) {
+    process.stdout.write(`mkvcast ${VERSION} serving ${service.source.description}\n`);
+    process.stdout.write('Watch on this network:\n');
+    for (const link of links) process.stdout.write(`  ${link.url}   (${link.interfaceName})\n`);
+    const page = links[0].url.replace(/live\.mkv$/, '');
+    process.stdout.write(`Open the link in VLC or mpv, or ${page} in a browser.\n`);
+  }
+  if (verbose) {
+    service.publisher.on('viewer-closed', (meta: { address: string; client: string }, reason: string) =>
+      log(`viewer left: ${meta.client} from ${meta.address} (${reason})`),
+    );
+    let known = new Set<string>();
+    service.publisher.on('viewers', (list: { id: string; address: string; client: string }[]) => {
+      for (const v of list) if (!known.has(v.id)) log(`viewer joined: ${v.client} from ${v.address}`);
+      known = new Set(list.map((v) => v.id));
+    });
+  }
+
+  let statusTimer: NodeJS.Timeout | null = null;
+  if (!quiet && process.stderr.isTTY) {
+    statusTimer = setInterval(() => {
+      const s = service.server.status();
+      const rate =
+        s.bitrateKbps >= 1000 ? `${(s.bitrateKbps / 1000).toFixed(1)} Mbit/s` : `${s.bitrateKbps} kbit/s`;
+      const viewers = `${s.viewers.length} viewer${s.viewers.length === 1 ? '' : 's'}`;
+      process.stderr.write(`\r\x1b[K${s.state} · ${viewers} · ${rate} · up ${formatUptime(s.uptimeSec)}`);
+    }, 1000);
+    statusTimer.unref();
+  }
+
+  let signalled = false;
+  const onSignal = (): void => {
+    if (signalled) process.exit(130); // a second Ctrl-C: stop waiting
+    signalled = true;
+    void service.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await service.done;
+  } finally {
+    if (statusTimer) {
+      clearInterval(statusTimer);
+      process.stderr.write('\r\x1b[K');
+    }
+  }
+  log(signalled ? 'Stopped.' : 'The input ended; every viewer got the end of the stream.');
+  process.exit(0);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    const [first, ...rest] = argv;
+    if (first === '--version' || first === '-V') return void process.stdout.write(`${VERSION}\n`);
+    if (first === undefined && process.stdin.isTTY) return void process.stdout.write(HELP);
+    if (
+      first === '--help' ||
+      first === '-h' ||
+      first === 'help' ||
+      argv.includes('--help') ||
+      argv.includes('-h')
+    ) {
+      return void process.stdout.write(HELP);
+    }
+    // `mkvcast INPUT` (the old server's usage) is `mkvcast serve INPUT`.
+    await serve(first === 'serve' ? rest : argv);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`mkvcast: ${(error as Error).message}\nSee mkvcast --help.\n`);
+      process.exit(2);
+    }
+    fail(error);
+  }
+}
+
+void main(process.argv.slice(2));

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { Publisher } from '../stream/publisher.js';
+import { liveClusters, makeHeader, parseClusters } from '../stream/testing.js';
+import { StreamServer } from './server.js';
+
+/** One raw HTTP exchange: what the server sent back before it closed (or `waitMs` passed). */
+function raw(port: number, request: string, waitMs = 300): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let data = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(data);
+    }, waitMs);
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => (data += d));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(data);
+    });
+    socket.write(request);
+  });
+}
+
+const statusOf = (response: string): number => Number(/^HTTP\/1\.[01] (\d{3})/.exec(response)?.[1] ?? 0);
+
+describe('StreamServer', () => {
+  const publisher = new Publisher();
+  const server = new StreamServer({
+    host: '127.0.0.1',
+    port: 0,
+    maxViewers: 2,
+    token: null,
+    publisher,
+    source: () => ({ state: 'live', input: 'test' }),
+  });
+  let port = 0;
+  before(async () => {
+    port = (await server.listen()).port;
+    publisher.setHeader(makeHeader(), 'first');
+    for (const cl of liveClusters(25, { gop: 10 })) publisher.publish(cl);
+  });
+  after(() => server.close());
+
+  it('GET /live.mkv streams the header and the current GOP from its keyframe', async () => {
+    const response = await raw(
+      port,
+      'GET /live.mkv HTTP/1.1\r\nHost: x\r\nUser-Agent: VLC/3.0.18 LibVLC/3.0.18\r\n\r\n',
+    );
+    assert.equal(statusOf(response), 200);
+    assert.match(response, /Content-Type: video\/x-matroska/);
+    assert.match(response, /Cache-Control: no-store/);
+    assert.doesNotMatch(response, /Content-Length|Transfer-Encoding/);
+    const body = Buffer.from(response.slice(response.indexOf('\r\n\r\n') + 4), 'latin1');
+    assert.ok(body.subarray(0, makeHeader().bytes.length).equals(makeHeader().bytes));
+    const clusters = parseClusters(body, makeHeader().bytes.length);
+    assert.equal(clusters.length, 5);
+    assert.equal(clusters[0].ts, 0);
+  });
+
+  it('HEAD answers the headers only', async () => {
+    const response = await raw(port, 'HEAD /live.mkv HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.equal(statusOf(response), 200);
+    assert.equal(response.slice(response.indexOf('\r\n\r\n') + 4), '');
+  });
+
+  it('Range: bytes=0- gets the live stream; other ranges get 416', async () => {
+    assert.equal(
+      statusOf(await raw(port, 'GET /live.mkv HTTP/1.1\r\nHost: x\r\nRange: bytes=0-\r\n\r\n')),
+      200,
+    );
+    const r = await raw(
+      port,
+      'GET /live.mkv HTTP/1.1\r\nHost: x\r\nRange: bytes=500-\r\nConnection: close\r\n\r\n',
+    );
+    assert.equal(statusOf(r), 416);
+    assert.match(r, /Content-Range: bytes \*\/\*/);
+  });
+
+  it('unknown paths are 404, other methods 405 with Allow', async () => {
+    assert.equal(
+      statusOf(await raw(port, 'GET /etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')),
+      404,
+    );
+    assert.equal(
+      statusOf(await raw(port, 'GET /../live.mkv HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')),
+      404,
+    );
+    const r = await raw(
+      port,
+      'POST /live.mkv HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+    );
+    assert.equal(statusOf(r), 405);
+    assert.match(r, /Allow: GET, HEAD/);
+  });
+
+  it('/status is JSON with the viewers, / is the landing page with its player and CSP', async () => {
+    const status = await fetch(`http://127.0.0.1:${port}/status`);
+    assert.equal(status.status, 200);
+    const json = (await status.json()) as { state: string; tracks: { codec: string }[]; viewers: unknown[] };
+    assert.equal(json.state, 'live');
+    assert.equal(json.tracks[0].codec, 'h264');
+    assert.ok(Array.isArray(json.viewers));
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'sha256-/);
+    const html = await page.text();
+    assert.match(html, /<video id="player" data-src="live.mkv"/);
+    assert.match(html, /mpv --profile=low-latency/);
+  });
+
+  it('refuses viewers over the cap with 503 and Retry-After', async () => {
+    const hold = [
+      raw(port, 'GET /live.mkv HTTP/1.1\r\nHost: x\r\n\r\n', 600),
+      raw(port, 'GET /live.mkv HTTP/1.1\r\nHost: x\r\n\r\n', 600),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const third = await raw(port, 'GET /live.mkv HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.equal(statusOf(third), 503);
+    assert.match(third, /Retry-After: 5/);
+    await Promise.all(hold);
+  });
+
+  it('oversized request headers get 431', async () => {
+    const r = await raw(port, `GET /live.mkv HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    assert.equal(statusOf(r), 431);
+  });
+});
+
+describe('StreamServer with a viewer token', () => {
+  const publisher = new Publisher();
+  const server = new StreamServer({
+    host: '127.0.0.1',
+    port: 0,
+    maxViewers: 8,
+    token: 'sEcReT-token_123',
+    publisher,
+    source: () => ({ state: 'waiting', input: 'test' }),
+  });
+  let port = 0;
+  before(async () => {
+    port = (await server.listen()).port;
+  });
+  after(() => server.close());
+
+  it('serves only under /<token>/, and a wrong token looks like any unknown path', async () => {
+    const get = (path: string) => raw(port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    assert.equal(statusOf(await get('/live.mkv')), 404);
+    assert.equal(statusOf(await get('/status')), 404);
+    assert.equal(statusOf(await get('/')), 404);
+    assert.equal(statusOf(await get('/sEcReT-token_124/live.mkv')), 404);
+    assert.equal(statusOf(await get('/sEcReT-token_123/status')), 200);
+    assert.equal(statusOf(await get('/sEcReT-token_123/')), 200);
+    assert.equal(statusOf(await get('/sEcReT-token_123')), 301);
+  });
+});

@@ -1,0 +1,289 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { StreamState, StreamStatus } from '../api.js';
+import type { Publisher } from '../stream/publisher.js';
+import { listenError } from './errors.js';
+import { LANDING_CSP, landingPage } from './landing.js';
+import { clientName } from './user-agent.js';
+
+export interface StreamServerOptions {
+  host: string;
+  port: number;
+  maxViewers: number;
+  /** When set, every path lives under `/<token>/`; anything else is 404. */
+  token: string | null;
+  publisher: Publisher;
+  /** What the input side says about itself, for /status. */
+  source: () => { state: StreamState; input: string };
+  /** Request header limits (Node's defaults are generous; a viewer sends a few hundred bytes). */
+  maxHeaderBytes?: number;
+  headersTimeoutMs?: number;
+}
+
+const SECURITY_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' };
+const ALLOW = 'GET, HEAD';
+const RETRY_AFTER_SEC = 5;
+
+/** Token comparison whose time does not depend on where the strings differ (or on their lengths). */
+function sameSecret(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+function remoteAddress(socket: Socket): string {
+  const address = socket.remoteAddress ?? 'unknown';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+type Route = 'landing' | 'stream' | 'status' | 'redirect' | null;
+
+/**
+ * The HTTP face of the server: the live stream, its landing page and /status. Live responses are
+ * written straight to the socket after a hand-written head (no chunked framing, close-delimited body)
+ * so a cluster costs one writev per viewer.
+ */
+export class StreamServer {
+  private readonly server: Server;
+  private readonly startedAtMs = Date.now();
+  private refusedCount = 0;
+  private boundPort = 0;
+
+  constructor(private readonly options: StreamServerOptions) {
+    this.server = createServer({ maxHeaderSize: options.maxHeaderBytes ?? 8192, noDelay: true }, (req, res) =>
+      this.handle(req, res),
+    );
+    this.server.headersTimeout = options.headersTimeoutMs ?? 10_000;
+    this.server.requestTimeout = (options.headersTimeoutMs ?? 10_000) + 5_000;
+    this.server.keepAliveTimeout = 5_000;
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) =>
+      this.onClientError(error, socket),
+    );
+  }
+
+  /** Starts listening; rejects with an HttpError (code + fix) when it cannot. */
+  async listen(): Promise<{ host: string; port: number }> {
+    const { host, port } = this.options;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException): void => reject(listenError(error, host, port));
+      this.server.once('error', onError);
+      // A large backlog: hundreds of viewers may connect in the same instant.
+      this.server.listen({ host, port, backlog: 4096 }, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    const address = this.server.address();
+    this.boundPort = typeof address === 'object' && address ? address.port : port;
+    return { host, port: this.boundPort };
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** The path of the stream, with the token when one is set. */
+  get streamPath(): string {
+    return this.options.token ? `/${this.options.token}/live.mkv` : '/live.mkv';
+  }
+
+  /** Stops listening and drops every connection, viewers included. */
+  async close(): Promise<void> {
+    this.options.publisher.closeAll('server stopped');
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  status(): StreamStatus {
+    const { publisher, source, maxViewers } = this.options;
+    const header = publisher.header;
+    const rates = publisher.rates();
+    const { state, input } = source();
+    return {
+      state,
+      input,
+      docType: header?.docType ?? null,
+      tracks: (header?.tracks ?? []).map(({ number, kind, codec, width, height, sampleRate, channels }) => ({
+        number,
+        kind,
+        codec,
+        width,
+        height,
+        sampleRate,
+        channels,
+      })),
+      bitrateKbps: rates.bitrateKbps,
+      fps: rates.clustersPerSec,
+      segments: publisher.segments(),
+      fanout: publisher.fanout(),
+      uptimeSec: Math.round((Date.now() - this.startedAtMs) / 1000),
+      viewers: publisher.viewerInfos(),
+      maxViewers,
+      dropped: publisher.dropped,
+      refused: this.refusedCount,
+    };
+  }
+
+  private route(rawUrl: string): Route {
+    const path = rawUrl.split('?')[0];
+    let rest = path;
+    const { token } = this.options;
+    if (token) {
+      const match = /^\/([^/]*)(.*)$/.exec(path);
+      if (!match || !sameSecret(match[1], token)) return null;
+      rest = match[2];
+      if (rest === '') return 'redirect';
+    }
+    if (rest === '/') return 'landing';
+    if (rest === '/live.mkv' || rest === '/live.webm') return 'stream';
+    if (rest === '/status') return 'status';
+    return null;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const route = this.route(req.url ?? '/');
+    if (!route) return this.plain(res, 404, 'Not found.\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', ALLOW);
+      return this.plain(res, 405, `Method ${req.method} is not allowed here; use GET.\n`);
+    }
+    switch (route) {
+      case 'redirect':
+        res.writeHead(301, { ...SECURITY_HEADERS, Location: `/${this.options.token}/`, 'Content-Length': 0 });
+        return void res.end();
+      case 'landing':
+        return this.landing(req, res);
+      case 'status':
+        return this.sendStatus(req, res);
+      case 'stream':
+        return this.stream(req, res);
+    }
+  }
+
+  private plain(
+    res: ServerResponse,
+    status: number,
+    body: string,
+    extra: Record<string, string | number> = {},
+  ): void {
+    res.writeHead(status, {
+      ...SECURITY_HEADERS,
+      ...extra,
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+      'Cache-Control': 'no-store',
+    });
+    res.end(res.req.method === 'HEAD' ? undefined : body);
+  }
+
+  private sendStatus(req: IncomingMessage, res: ServerResponse): void {
+    const body = JSON.stringify(this.status(), null, 2) + '\n';
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+      'Cache-Control': 'no-store',
+      'Access-Control-Allow-Origin': '*',
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  private landing(req: IncomingMessage, res: ServerResponse): void {
+    const host = req.headers.host;
+    const safeHost =
+      host && host.length <= 255 && /^[A-Za-z0-9.\-:[\]]+$/.test(host)
+        ? host
+        : `${this.options.host}:${this.boundPort}`;
+    const header = this.options.publisher.header;
+    const body = landingPage({
+      streamUrl: `http://${safeHost}${this.streamPath}`,
+      streamPath: 'live.mkv',
+      tracks: header?.tracks ?? [],
+      live: header !== null,
+    });
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+      'Cache-Control': 'no-store',
+      'Content-Security-Policy': LANDING_CSP,
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  private contentType(): string {
+    return this.options.publisher.header?.docType === 'webm' ? 'video/webm' : 'video/x-matroska';
+  }
+
+  private stream(req: IncomingMessage, res: ServerResponse): void {
+    const { publisher, maxViewers } = this.options;
+    // Players (Chromium among them) ask for `bytes=0-`: that is the live stream. Any other range of a
+    // live stream cannot be served; a Range header we cannot parse is ignored, as RFC 9110 says.
+    const range = req.headers.range;
+    if (range && /^bytes=\d*-\d*$/.test(range.trim()) && range.trim() !== 'bytes=0-') {
+      return this.plain(
+        res,
+        416,
+        'This is a live stream: only the whole stream (bytes=0-) can be requested.\n',
+        {
+          'Content-Range': 'bytes */*',
+        },
+      );
+    }
+    if (publisher.isEnded) return this.plain(res, 410, 'The stream has ended.\n');
+    if (req.method === 'HEAD') {
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'Content-Type': this.contentType(),
+        'Cache-Control': 'no-store',
+      });
+      return void res.end();
+    }
+    if (publisher.viewerCount >= maxViewers) {
+      this.refusedCount += 1;
+      return this.plain(
+        res,
+        503,
+        `This stream already has ${maxViewers} viewers, its limit. Try again later.\n`,
+        {
+          'Retry-After': RETRY_AFTER_SEC,
+        },
+      );
+    }
+    const socket = req.socket;
+    const head =
+      'HTTP/1.1 200 OK\r\n' +
+      `Content-Type: ${this.contentType()}\r\n` +
+      'Cache-Control: no-store\r\n' +
+      'X-Content-Type-Options: nosniff\r\n' +
+      'Access-Control-Allow-Origin: *\r\n' +
+      'Connection: close\r\n' +
+      '\r\n';
+    socket.setTimeout(0);
+    socket.write(head);
+    const userAgent = String(req.headers['user-agent'] ?? '').slice(0, 256);
+    const viewer = publisher.addViewer(
+      {
+        id: randomBytes(4).toString('hex'),
+        address: remoteAddress(socket),
+        client: clientName(userAgent),
+        userAgent,
+      },
+      socket,
+    );
+    // The response object is never used for this request: the viewer owns the socket from here on.
+    res.on('close', () => viewer.close('client closed'));
+  }
+
+  private onClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+    if (!socket.writable || socket.bytesWritten > 0) return void socket.destroy();
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const reason =
+      status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  }
+}

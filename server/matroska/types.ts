@@ -1,0 +1,52 @@
+/** What the MatroskaReader yields: the init header once (again after a new EBML header), then clusters. */
+
+export type TrackKind = 'video' | 'audio' | 'subtitle' | 'other';
+
+export interface TrackInfo {
+  /** TrackNumber, as used in block headers. */
+  number: number;
+  kind: TrackKind;
+  /** Matroska CodecID, e.g. `V_MPEG4/ISO/AVC`. */
+  codecId: string;
+  /** Short codec name for people: h264, hevc, vp8, vp9, av1, aac, opus, vorbis, … (codecId lower-cased when unknown). */
+  codec: string;
+  width?: number;
+  height?: number;
+  sampleRate?: number;
+  channels?: number;
+}
+
+export interface InitHeader {
+  /**
+   * EBML head + Segment (ID and an unknown-size field) + the top-level elements before the first
+   * Cluster except SeekHead, Cues, Void and CRC-32 (so Info, Tracks, Tags, Chapters, Attachments).
+   * This is what every viewer receives first.
+   */
+  bytes: Buffer;
+  docType: 'matroska' | 'webm';
+  /** Info/TimestampScale in nanoseconds (default 1 000 000: cluster timestamps in ms). */
+  timestampScaleNs: number;
+  tracks: TrackInfo[];
+}
+
+export interface Cluster {
+  /** The whole Cluster element, byte-exact as it came in (ID, size field and children). */
+  bytes: Buffer;
+  /** Cluster Timestamp in TimestampScale units, as read. */
+  timestamp: number;
+  /**
+   * True when this cluster can start a segment: its first video block is a keyframe, or the stream has
+   * no video track at all (audio-only: every cluster).
+   */
+  keyframe: boolean;
+  /** Offset in `bytes` just past the Timestamp element: `bytes.subarray(timestampEnd)` is shared as is. */
+  timestampEnd: number;
+  /** Offset in `bytes` where the Cluster's children start (just past its ID and size field). */
+  payloadStart: number;
+  /** The size field was the reserved "unknown" value. */
+  unknownSize: boolean;
+  /** Largest block timestamp in the cluster relative to `timestamp` (0 when it has no block), scale units. */
+  lastBlockOffset: number;
+}
+
+export type ReaderEvent = { kind: 'header'; header: InitHeader } | { kind: 'cluster'; cluster: Cluster };

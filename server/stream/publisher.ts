@@ -1,0 +1,170 @@
+import { EventEmitter } from 'node:events';
+import type { Writable } from 'node:stream';
+import type { InitHeader } from '../matroska/types.js';
+import type { ViewerInfo } from '../api.js';
+import { SegmentRing } from './ring.js';
+import type { LiveCluster } from './timeline.js';
+import {
+  DEFAULT_VIEWER_POLICY,
+  Viewer,
+  type ViewerCloseReason,
+  type ViewerMeta,
+  type ViewerPolicy,
+} from './viewer.js';
+
+export interface PublisherOptions {
+  /** Complete GOPs sent before the current one to a new viewer (smoother start, more delay). */
+  fastStartSegments: number;
+  policy: ViewerPolicy;
+  /** Bytes the segment ring may hold. */
+  maxRingBytes: number;
+  now: () => number;
+}
+
+export const DEFAULT_PUBLISHER_OPTIONS: PublisherOptions = {
+  fastStartSegments: 0,
+  policy: DEFAULT_VIEWER_POLICY,
+  maxRingBytes: 64 * 1024 * 1024,
+  now: () => performance.now(),
+};
+
+const RATE_WINDOW_MS = 3000;
+
+/**
+ * Fans the live stream out: holds the init header and the newest GOPs, starts new viewers at the
+ * latest keyframe, and hands every cluster to every live viewer as soon as it is complete.
+ *
+ * Events: 'viewers' (ViewerInfo[]) when a viewer joins or leaves; 'viewer-closed' (meta, reason).
+ */
+export class Publisher extends EventEmitter {
+  private readonly options: PublisherOptions;
+  private readonly ring: SegmentRing;
+  private readonly viewers = new Map<string, Viewer>();
+  private initHeader: InitHeader | null = null;
+  private ended = false;
+  private recent: { atMs: number; bytes: number }[] = [];
+  private droppedCount = 0;
+  /** Fan-out times of the last clusters (ms from arrival to the last viewer's write), a ring. */
+  private readonly fanoutMs = new Float64Array(512);
+  private fanoutCount = 0;
+
+  constructor(options: Partial<PublisherOptions> = {}) {
+    super();
+    this.options = { ...DEFAULT_PUBLISHER_OPTIONS, ...options };
+    this.ring = new SegmentRing({
+      maxSegments: this.options.fastStartSegments + 2,
+      maxBytes: this.options.maxRingBytes,
+    });
+  }
+
+  get header(): InitHeader | null {
+    return this.initHeader;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /**
+   * A header from the input. `restart` (the tracks changed) ends the current viewers' streams: their
+   * players need the new header, which they get when they reconnect.
+   */
+  setHeader(header: InitHeader, change: 'first' | 'splice' | 'restart'): void {
+    this.initHeader = header;
+    if (change === 'restart') {
+      this.ring.clear();
+      for (const viewer of [...this.viewers.values()]) if (viewer.started) viewer.end();
+    }
+    // Viewers that connected before the first header have had nothing written yet.
+    for (const viewer of this.viewers.values()) if (!viewer.started) viewer.start(header.bytes, []);
+  }
+
+  publish(cluster: LiveCluster): void {
+    if (this.ended) return;
+    this.ring.add(cluster);
+    this.recent.push({ atMs: cluster.arrivedMs, bytes: cluster.cluster.bytes.length });
+    if (this.recent.length > 4096 || this.recent[0].atMs < cluster.arrivedMs - RATE_WINDOW_MS * 2) {
+      this.recent = this.recent.filter((r) => r.atMs >= cluster.arrivedMs - RATE_WINDOW_MS);
+    }
+    for (const viewer of this.viewers.values()) viewer.push(cluster);
+    this.fanoutMs[this.fanoutCount++ % this.fanoutMs.length] = this.options.now() - cluster.arrivedMs;
+  }
+
+  /** Time from a cluster's arrival to its hand-over to every viewer's socket, over the last clusters. */
+  fanout(): { p50Ms: number; p99Ms: number } {
+    const n = Math.min(this.fanoutCount, this.fanoutMs.length);
+    if (n === 0) return { p50Ms: 0, p99Ms: 0 };
+    const sorted = Array.from(this.fanoutMs.subarray(0, n)).sort((a, b) => a - b);
+    const at = (q: number): number => Math.round(sorted[Math.min(n - 1, Math.floor(q * n))] * 1000) / 1000;
+    return { p50Ms: at(0.5), p99Ms: at(0.99) };
+  }
+
+  /** Attaches a viewer to `sink` (an HTTP response socket whose headers are already written). */
+  addViewer(meta: ViewerMeta, sink: Writable): Viewer {
+    const viewer = new Viewer(meta, sink, this.options.policy, this.options.now);
+    this.viewers.set(meta.id, viewer);
+    viewer.once('close', (reason: ViewerCloseReason) => {
+      this.viewers.delete(meta.id);
+      if (reason === 'too slow' || reason === 'stalled') this.droppedCount += 1;
+      this.emit('viewer-closed', meta, reason);
+      this.emit('viewers', this.viewerInfos());
+    });
+    if (this.initHeader)
+      viewer.start(this.initHeader.bytes, this.ring.startBurst(this.options.fastStartSegments));
+    if (this.ended) viewer.end();
+    this.emit('viewers', this.viewerInfos());
+    return viewer;
+  }
+
+  kick(id: string): boolean {
+    const viewer = this.viewers.get(id);
+    if (!viewer) return false;
+    viewer.close('kicked');
+    return true;
+  }
+
+  /** The input ended: every viewer gets the rest of its queue, then a clean end of stream. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const viewer of [...this.viewers.values()]) viewer.end();
+  }
+
+  /** Drops every viewer now (server shutdown). */
+  closeAll(reason: ViewerCloseReason = 'server stopped'): void {
+    for (const viewer of [...this.viewers.values()]) viewer.close(reason);
+  }
+
+  get viewerCount(): number {
+    return this.viewers.size;
+  }
+
+  viewerInfos(): ViewerInfo[] {
+    return [...this.viewers.values()].map((v) => v.info());
+  }
+
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  /** Input rate over the last few seconds. */
+  rates(): { bitrateKbps: number; clustersPerSec: number } {
+    const nowMs = this.options.now();
+    const windowed = this.recent.filter((r) => r.atMs >= nowMs - RATE_WINDOW_MS);
+    if (windowed.length < 2) return { bitrateKbps: 0, clustersPerSec: 0 };
+    const spanMs = Math.max(nowMs - windowed[0].atMs, 1);
+    const bytes = windowed.reduce((sum, r) => sum + r.bytes, 0);
+    return {
+      bitrateKbps: Math.round((bytes * 8) / spanMs),
+      clustersPerSec: Math.round((windowed.length * 10000) / spanMs) / 10,
+    };
+  }
+
+  segments(): { held: number; bytes: number; keyframeIntervalMs: number } {
+    return {
+      held: this.ring.held,
+      bytes: this.ring.bytes,
+      keyframeIntervalMs: Math.round(this.ring.keyframeIntervalMs),
+    };
+  }
+}

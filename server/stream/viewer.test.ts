@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { liveClusters, makeHeader, parseClusters } from './testing.js';
+import { DEFAULT_VIEWER_POLICY, Viewer, type ViewerCloseReason } from './viewer.js';
+
+/** A socket stand-in that keeps what it receives and reads only while `reading` is true. */
+class FakeSocket extends Writable {
+  readonly chunks: Buffer[] = [];
+  reading = true;
+  private held: (() => void)[] = [];
+  constructor(highWaterMark = 1024) {
+    super({ highWaterMark });
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.chunks.push(chunk);
+    if (this.reading) done();
+    else this.held.push(done);
+  }
+  resume(): void {
+    this.reading = true;
+    for (const done of this.held.splice(0)) done();
+  }
+  get received(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+function clock(): { now: () => number; advance: (ms: number) => void } {
+  let t = 0;
+  return { now: () => t, advance: (ms) => (t += ms) };
+}
+
+const meta = { id: 'v1', address: '127.0.0.1', client: 'test', userAgent: 'test' };
+
+describe('Viewer', () => {
+  it('starts with the header, then its first keyframe at timestamp 0', () => {
+    const c = clock();
+    const sink = new FakeSocket(1 << 20);
+    const viewer = new Viewer(meta, sink, DEFAULT_VIEWER_POLICY, c.now);
+    const header = makeHeader().bytes;
+    const clusters = liveClusters(25, { gop: 10 });
+    viewer.start(header, clusters.slice(10, 13));
+    for (const cl of clusters.slice(13)) viewer.push(cl);
+    const got = parseClusters(sink.received, header.length);
+    assert.equal(got.length, 15);
+    assert.equal(got[0].ts, 0);
+    assert.equal(got[0].keyframe, true);
+    assert.deepEqual(
+      got.map((g) => g.ts),
+      got.map((_, i) => i * 40),
+    );
+  });
+
+  it('drops clusters until a keyframe when it joins between keyframes', () => {
+    const sink = new FakeSocket(1 << 20);
+    const viewer = new Viewer(meta, sink, DEFAULT_VIEWER_POLICY, clock().now);
+    viewer.start(makeHeader().bytes, []);
+    for (const cl of liveClusters(15, { gop: 10 }).slice(3)) viewer.push(cl);
+    const got = parseClusters(sink.received, makeHeader().bytes.length);
+    assert.equal(got.length, 5);
+    assert.equal(got[0].keyframe, true);
+    assert.equal(got[0].ts, 0);
+  });
+
+  it('writes the shared cluster body, never a copy', () => {
+    const sink = new FakeSocket(1 << 20);
+    const viewer = new Viewer(meta, sink, DEFAULT_VIEWER_POLICY, clock().now);
+    const clusters = liveClusters(3);
+    viewer.start(makeHeader().bytes, clusters);
+    const bodies = sink.chunks.filter((chunk) => clusters.some((cl) => cl.body === chunk));
+    assert.equal(bodies.length, 3);
+  });
+
+  it('a viewer that stops reading skips to the next keyframe, continuously, then is dropped as stalled', () => {
+    const c = clock();
+    const sink = new FakeSocket(256);
+    const policy = { ...DEFAULT_VIEWER_POLICY, maxLagMs: 500, maxStalledSkips: 3 };
+    const viewer = new Viewer(meta, sink, policy, c.now);
+    let closedWith: ViewerCloseReason | null = null;
+    viewer.on('close', (reason: ViewerCloseReason) => (closedWith = reason));
+    const clusters = liveClusters(200, { gop: 10 });
+    viewer.start(makeHeader().bytes, [clusters[0]]);
+    sink.reading = false;
+    let i = 1;
+    while (viewer.info().skips < 1 && i < clusters.length) {
+      c.advance(40);
+      viewer.push(clusters[i++]);
+    }
+    assert.equal(viewer.info().skips, 1, 'skipped once the lag passed the limit');
+    assert.equal(closedWith, null);
+    // It reads again: the stream continues from a keyframe, timestamps without a jump.
+    sink.resume();
+    for (let j = 0; j < 20; j++, i++) {
+      c.advance(40);
+      viewer.push(clusters[i]);
+    }
+    const got = parseClusters(sink.received, makeHeader().bytes.length);
+    for (let k = 1; k < got.length; k++) assert.equal(got[k].ts - got[k - 1].ts, 40, `gap at cluster ${k}`);
+    // Now it stops for good: skip, skip, skip, dropped.
+    sink.reading = false;
+    while (closedWith === null && i < clusters.length) {
+      c.advance(40);
+      viewer.push(clusters[i++]);
+    }
+    assert.equal(closedWith, 'stalled');
+    assert.ok(viewer.info().skips >= 3);
+  });
+
+  it('lag is how long the oldest queued cluster has waited', async () => {
+    const c = clock();
+    const sink = new FakeSocket(16);
+    const viewer = new Viewer(meta, sink, DEFAULT_VIEWER_POLICY, c.now);
+    sink.reading = false;
+    const clusters = liveClusters(5);
+    viewer.start(makeHeader().bytes, []);
+    for (const cl of clusters) viewer.push(cl);
+    assert.equal(viewer.info().lagMs, 0, 'just queued');
+    c.advance(300);
+    assert.equal(viewer.info().lagMs, 300);
+    sink.resume();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(viewer.info().lagMs, 0);
+  });
+
+  it('end() lets the queue drain, then ends the stream cleanly', async () => {
+    const sink = new FakeSocket(16);
+    const viewer = new Viewer(meta, sink, DEFAULT_VIEWER_POLICY, clock().now);
+    sink.reading = false;
+    viewer.start(makeHeader().bytes, liveClusters(5));
+    viewer.end();
+    assert.equal(sink.writableEnded, false);
+    sink.resume();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(sink.writableEnded, true);
+    assert.equal(parseClusters(sink.received, makeHeader().bytes.length).length, 5);
+  });
+});

@@ -1,0 +1,250 @@
+import { EventEmitter } from 'node:events';
+import type { Writable } from 'node:stream';
+import { clusterPrefix } from '../matroska/cluster.js';
+import type { ViewerInfo } from '../api.js';
+import type { LiveCluster } from './timeline.js';
+
+export interface ViewerPolicy {
+  /** A viewer whose oldest queued cluster has waited longer than this skips to the next keyframe. */
+  maxLagMs: number;
+  /** Bytes queued for one viewer before it is treated as too far behind (whatever their age). */
+  maxQueueBytes: number;
+  /** Skips in a row with no progress in between (the viewer stopped reading) before it is dropped. */
+  maxStalledSkips: number;
+  /** Skips within a minute before a viewer that reads, but too slowly, is dropped. */
+  maxSkipsPerMinute: number;
+}
+
+export const DEFAULT_VIEWER_POLICY: ViewerPolicy = {
+  maxLagMs: 2000,
+  maxQueueBytes: 32 * 1024 * 1024,
+  maxStalledSkips: 3,
+  maxSkipsPerMinute: 10,
+};
+
+export type ViewerCloseReason =
+  'client closed' | 'stream ended' | 'too slow' | 'stalled' | 'kicked' | 'server stopped' | 'write error';
+
+export interface ViewerMeta {
+  id: string;
+  address: string;
+  client: string;
+  userAgent: string;
+}
+
+interface Queued {
+  cluster: LiveCluster;
+  enqueuedMs: number;
+}
+
+/** The rewritten head for cluster `lc` at output timestamp `t`, made once and shared by viewers. */
+function prefixFor(lc: LiveCluster, t: number): Buffer {
+  let cache = lc.prefixes;
+  if (!cache) cache = lc.prefixes = new Map();
+  let prefix = cache.get(t);
+  if (!prefix) {
+    prefix = clusterPrefix(lc.cluster, t);
+    cache.set(t, prefix);
+  }
+  return prefix;
+}
+
+/**
+ * One viewer: owns its HTTP response socket, writes shared cluster Buffers to it with the cluster
+ * timestamp rewritten so its stream starts at 0, queues by reference while the socket is full, and
+ * decides (here and only here) what happens when it falls behind: skip to the next keyframe, and drop
+ * a viewer that keeps failing.
+ *
+ * Events: 'close' (reason: ViewerCloseReason).
+ */
+export class Viewer extends EventEmitter {
+  readonly since = new Date();
+  private readonly queue: Queued[] = [];
+  private queueBytes = 0;
+  private waitingForDrain = false;
+  /** Not started yet (no keyframe written), or skipped: non-keyframe clusters are dropped until one comes. */
+  private waitingForKeyframe = true;
+  /** Output timestamp = timeline ts − base, so the stream starts at 0 and stays continuous after a skip. */
+  private base = 0;
+  private lastOutTs = -1;
+  private bytesSent = 0;
+  private skips = 0;
+  private skipTimesMs: number[] = [];
+  private stalledSkips = 0;
+  private ending = false;
+  private closed = false;
+  private headerWritten = false;
+
+  constructor(
+    readonly meta: ViewerMeta,
+    private readonly sink: Writable,
+    private readonly policy: ViewerPolicy,
+    private readonly now: () => number,
+  ) {
+    super();
+    this.onDrain = this.onDrain.bind(this);
+    this.onSinkClose = this.onSinkClose.bind(this);
+    this.onSinkError = this.onSinkError.bind(this);
+    sink.on('close', this.onSinkClose);
+    sink.on('error', this.onSinkError);
+  }
+
+  /** Writes the init header and the start burst (the current GOP from its keyframe, maybe earlier GOPs). */
+  start(initHeader: Buffer, burst: readonly LiveCluster[]): void {
+    if (this.closed) return;
+    this.headerWritten = true;
+    this.writeRaw(initHeader);
+    for (const cluster of burst) this.push(cluster);
+  }
+
+  /** A cluster for this viewer: written now if the socket takes it, else queued by reference. */
+  push(cluster: LiveCluster): void {
+    if (this.closed || this.ending || !this.headerWritten) return;
+    if (this.waitingForKeyframe) {
+      if (!cluster.keyframe) return;
+      this.waitingForKeyframe = false;
+      // The first cluster after a start or a skip continues one source frame gap after the last one.
+      this.base = this.lastOutTs < 0 ? cluster.ts : cluster.ts - (this.lastOutTs + cluster.gapBefore);
+    }
+    if (this.waitingForDrain || this.queue.length > 0) {
+      this.queue.push({ cluster, enqueuedMs: this.now() });
+      this.queueBytes += cluster.cluster.bytes.length;
+      this.enforceLag();
+      return;
+    }
+    this.writeCluster(cluster);
+  }
+
+  /** The current lag: how long the oldest queued cluster has waited (0 when nothing waits). */
+  get lagMs(): number {
+    const oldest = this.queue[0];
+    return oldest ? Math.max(0, this.now() - oldest.enqueuedMs) : 0;
+  }
+
+  /** The init header has been written (viewers that came before the input's header wait for it). */
+  get started(): boolean {
+    return this.headerWritten;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  info(): ViewerInfo {
+    return {
+      id: this.meta.id,
+      address: this.meta.address,
+      client: this.meta.client,
+      userAgent: this.meta.userAgent,
+      since: this.since.toISOString(),
+      bytesSent: this.bytesSent,
+      lagMs: Math.round(this.lagMs),
+      skips: this.skips,
+    };
+  }
+
+  /** Ends the stream cleanly once what is queued has been written. */
+  end(): void {
+    if (this.closed || this.ending) return;
+    this.ending = true;
+    if (!this.waitingForDrain && this.queue.length === 0) this.finish();
+  }
+
+  /** Drops the connection now. Idempotent. */
+  close(reason: ViewerCloseReason): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.queueBytes = 0;
+    this.sink.off('drain', this.onDrain);
+    this.sink.off('close', this.onSinkClose);
+    this.sink.off('error', this.onSinkError);
+    // A late socket error after we let go must not become an uncaught exception.
+    this.sink.on('error', () => {});
+    this.sink.destroy();
+    this.emit('close', reason);
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sink.off('drain', this.onDrain);
+    this.sink.off('close', this.onSinkClose);
+    this.sink.off('error', this.onSinkError);
+    this.sink.on('error', () => {});
+    this.sink.end();
+    this.emit('close', 'stream ended' satisfies ViewerCloseReason);
+  }
+
+  private writeRaw(bytes: Buffer): void {
+    this.bytesSent += bytes.length;
+    if (!this.sink.write(bytes)) this.waitForDrain();
+  }
+
+  private writeCluster(lc: LiveCluster): void {
+    const t = Math.max(0, lc.ts - this.base);
+    const prefix = prefixFor(lc, t);
+    this.lastOutTs = t;
+    this.bytesSent += prefix.length + lc.body.length;
+    // cork/uncork turns the two writes into one writev: one syscall per cluster per viewer.
+    this.sink.cork();
+    this.sink.write(prefix);
+    const ok = this.sink.write(lc.body);
+    this.sink.uncork();
+    if (!ok) this.waitForDrain();
+  }
+
+  private waitForDrain(): void {
+    if (this.waitingForDrain || this.closed) return;
+    this.waitingForDrain = true;
+    this.sink.once('drain', this.onDrain);
+  }
+
+  private onDrain(): void {
+    this.waitingForDrain = false;
+    this.stalledSkips = 0;
+    while (this.queue.length > 0 && !this.waitingForDrain && !this.closed) {
+      const next = this.queue.shift() as Queued;
+      this.queueBytes -= next.cluster.cluster.bytes.length;
+      this.writeCluster(next.cluster);
+    }
+    if (this.ending && !this.waitingForDrain && this.queue.length === 0) this.finish();
+  }
+
+  /** The one place that decides what happens to a viewer that falls behind. */
+  private enforceLag(): void {
+    const { maxLagMs, maxQueueBytes, maxStalledSkips, maxSkipsPerMinute } = this.policy;
+    if (this.lagMs <= maxLagMs && this.queueBytes <= maxQueueBytes) return;
+    const nowMs = this.now();
+    this.skips += 1;
+    this.stalledSkips += 1;
+    this.skipTimesMs = this.skipTimesMs.filter((t) => nowMs - t < 60_000);
+    this.skipTimesMs.push(nowMs);
+    if (this.stalledSkips >= maxStalledSkips) return this.close('stalled');
+    if (this.skipTimesMs.length >= maxSkipsPerMinute) return this.close('too slow');
+    // Jump to the newest queued keyframe; with none queued, drop everything and wait for the next one.
+    let keyAt = -1;
+    for (let i = this.queue.length - 1; i > 0; i--) {
+      if (this.queue[i].cluster.keyframe) {
+        keyAt = i;
+        break;
+      }
+    }
+    const dropped = keyAt > 0 ? this.queue.splice(0, keyAt) : this.queue.splice(0);
+    for (const d of dropped) this.queueBytes -= d.cluster.cluster.bytes.length;
+    if (keyAt > 0) {
+      const key = this.queue[0].cluster;
+      this.base = key.ts - (this.lastOutTs + key.gapBefore);
+    } else {
+      this.waitingForKeyframe = true;
+    }
+  }
+
+  private onSinkClose(): void {
+    this.close('client closed');
+  }
+
+  private onSinkError(): void {
+    this.close('write error');
+  }
+}
