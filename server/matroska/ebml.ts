@@ -17,6 +17,7 @@ export const ID = {
   TrackNumber: 0xd7,
   TrackType: 0x83,
   CodecID: 0x86,
+  CodecPrivate: 0x63a2,
   Video: 0xe0,
   PixelWidth: 0xb0,
   PixelHeight: 0xba,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * The parts of the init header that need reading: the EBML head's DocType, Info (TimestampScale; Duration
  * voided for a live output) and Tracks. Each function gets one whole element and its absolute offset.
@@ -100,7 +101,7 @@ function readTrackEntry(buf: Buffer, start: number, end: number, absoluteOffset:
   let number = 0;
   let type = 0;
   let codecId = '';
-  const details: Pick<TrackInfo, 'width' | 'height' | 'sampleRate' | 'channels'> = {};
+  const details: Pick<TrackInfo, 'width' | 'height' | 'sampleRate' | 'channels' | 'codecPrivateHash'> = {};
   for (const child of children(buf, start, end, ID.TrackEntry, absoluteOffset)) {
     const at = child.dataStart;
     const uint = (): number =>
@@ -114,6 +115,9 @@ function readTrackEntry(buf: Buffer, start: number, end: number, absoluteOffset:
         break;
       case ID.CodecID:
         codecId = buf.toString('latin1', at, at + child.size).replace(/\0+$/, '');
+        break;
+      case ID.CodecPrivate:
+        details.codecPrivateHash = createHash('sha1').update(buf.subarray(at, at + child.size)).digest('hex');
         break;
       case ID.Video:
         for (const v of children(buf, at, at + child.size, ID.Video, absoluteOffset)) {

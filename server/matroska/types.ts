@@ -14,6 +14,11 @@ export interface TrackInfo {
   height?: number;
   sampleRate?: number;
   channels?: number;
+  /**
+   * SHA-1 of CodecPrivate (H.264's SPS/PPS, …), when present: a restarted encoder's stream can be
+   * spliced into the running one only when this is unchanged.
+   */
+  codecPrivateHash?: string;
 }
 
 export interface InitHeader {
