@@ -40,6 +40,13 @@ Watch with:  vlc URL  ·  mpv --profile=low-latency --untimed URL  ·  ffplay -f
 
 class UsageError extends Error {}
 
+/** A bad command line in one sentence (Node's own message for an unknown option goes on about '--'). */
+function usageMessage(error: Error): string {
+  const unknown = /^Unknown option '([^']+)'/.exec(error.message);
+  if (unknown) return `Unknown option '${unknown[1]}'.`;
+  return error.message.trim().replace(/([^.])$/, '$1.');
+}
+
 function integer(
   name: string,
   value: string | undefined,
@@ -186,7 +193,9 @@ async function serve(argv: string[]): Promise<void> {
 export async function main(argv: string[]): Promise<void> {
   try {
     const [first, ...rest] = argv;
-    if (first === '--version' || first === '-V') return void process.stdout.write(`${VERSION}\n`);
+    if (first === '--version' || first === '-V' || (first === 'serve' && rest.includes('--version'))) {
+      return void process.stdout.write(`${VERSION}\n`);
+    }
     if (first === undefined && process.stdin.isTTY) return void process.stdout.write(HELP);
     if (
       first === '--help' ||
@@ -201,7 +210,7 @@ export async function main(argv: string[]): Promise<void> {
     await serve(first === 'serve' ? rest : argv);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`mkvcast: ${(error as Error).message}\nSee mkvcast --help.\n`);
+      process.stderr.write(`mkvcast: ${usageMessage(error as Error)} See mkvcast --help.\n`);
       process.exit(2);
     }
     fail(error);

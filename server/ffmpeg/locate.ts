@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { FfmpegError, installHint } from './errors.js';
 
-function isExecutable(path: string): boolean {
+export function isExecutable(path: string): boolean {
   try {
     if (!statSync(path).isFile()) return false;
     accessSync(path, constants.X_OK);
@@ -14,7 +14,7 @@ function isExecutable(path: string): boolean {
 }
 
 /** The ffmpeg-static binary, when that optional package installed (inside a packaged app: unpacked). */
-function ffmpegStaticPath(): string | null {
+export function ffmpegStaticPath(): string | null {
   try {
     const require = createRequire(import.meta.url);
     const path = require('ffmpeg-static') as unknown;
@@ -25,7 +25,7 @@ function ffmpegStaticPath(): string | null {
   }
 }
 
-function onPath(name: string, env: NodeJS.ProcessEnv): string | null {
+export function onPath(name: string, env: NodeJS.ProcessEnv): string | null {
   const exe = process.platform === 'win32' ? `${name}.exe` : name;
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;

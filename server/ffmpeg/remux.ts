@@ -3,10 +3,12 @@
  * streams (no re-encode). Video and audio only: data and subtitle streams often cannot be copied
  * into Matroska and nobody watching a live stream needs them. `format: 'webm'` keeps a WebM input
  * WebM (ffmpeg's matroska muxer would relabel it, and the stream would lose its video/webm type).
+ * `encodeAudio` encodes the audio to AAC instead of copying it (for ADTS AAC, which ffmpeg cannot
+ * copy into live Matroska); the video is copied still.
  */
 export function remuxArgs(
   input: string,
-  options: { fromStdin?: boolean; format?: 'matroska' | 'webm' } = {},
+  options: { fromStdin?: boolean; format?: 'matroska' | 'webm'; encodeAudio?: boolean } = {},
 ): string[] {
   return [
     '-hide_banner',
@@ -14,6 +16,9 @@ export function remuxArgs(
     '-nostdin',
     '-loglevel',
     'error',
+    // A pipe is live: ffmpeg's default 5 s of stream analysis would hold back the first viewer that
+    // long (a file is read at disk speed, so it keeps the default).
+    ...(options.fromStdin ? ['-analyzeduration', '1000000'] : []),
     '-i',
     options.fromStdin ? 'pipe:0' : input,
     '-map',
@@ -22,6 +27,7 @@ export function remuxArgs(
     '0:a?',
     '-c',
     'copy',
+    ...(options.encodeAudio ? ['-c:a', 'aac', '-b:a', '160k'] : []),
     '-f',
     options.format ?? 'matroska',
     '-live',

@@ -1,4 +1,5 @@
-export type InputErrorCode = 'INPUT_NOT_FOUND' | 'INPUT_UNREADABLE' | 'NO_MEDIA' | 'BAD_INPUT_SPEC';
+export type InputErrorCode =
+  'INPUT_NOT_FOUND' | 'INPUT_UNREADABLE' | 'NO_MEDIA' | 'BAD_INPUT_SPEC' | 'AUDIO_NOT_COPYABLE';
 
 /** The input could not be opened or read: what, and what to do. */
 export class InputError extends Error {

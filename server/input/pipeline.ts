@@ -56,12 +56,22 @@ export async function runPipeline(
     do {
       const reader = new MatroskaReader({ maxClusterBytes: options.maxClusterBytes });
       let clusters = 0;
+      let bytes = 0;
       for await (const chunk of source.open(signal)) {
+        bytes += chunk.length;
         for (const event of reader.push(chunk)) clusters += await handle(event);
         if (signal.aborted) break;
       }
       if (signal.aborted) break;
-      for (const event of reader.end()) clusters += await handle(event);
+      if (bytes === 0 && (!options.loop || !live)) {
+        // Said here, where the input is known, rather than as the reader's "ended before any byte".
+        throw new InputError(
+          'NO_MEDIA',
+          `Nothing came from ${source.description}.`,
+          'Send it a stream, e.g. ffmpeg -i INPUT -c copy -f matroska - | mkvcast serve -',
+        );
+      }
+      if (bytes > 0) for (const event of reader.end()) clusters += await handle(event);
       if (clusters === 0) {
         // An input that ends without a single frame: looping it would spin.
         if (!options.loop || !live) {

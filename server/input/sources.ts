@@ -20,6 +20,27 @@ export interface InputSource {
 }
 
 const EBML_MAGIC = Buffer.from([0x1a, 0x45, 0xdf, 0xa3]);
+const TS_PACKET_BYTES = 188;
+/** Enough of a piped input to tell Matroska, MPEG-TS (three packet syncs) and ADTS apart. */
+const SNIFF_BYTES = 2 * TS_PACKET_BYTES + 1;
+
+/**
+ * ADTS AAC (how MPEG-TS and .aac files carry it) has no AudioSpecificConfig before its first packet, and
+ * ffmpeg 5.1's Matroska muxer needs one for a live (unseekable) header: it fails with this line. Such
+ * audio is encoded again (cheap; the video is still copied).
+ */
+const AAC_NOT_COPYABLE = 'Error parsing AAC extradata';
+
+/** Whether a piped input's first bytes are MPEG-TS or ADTS, whose AAC audio cannot be copied. */
+function carriesAdtsAudio(head: Buffer): boolean {
+  const ts =
+    head.length >= SNIFF_BYTES &&
+    head[0] === 0x47 &&
+    head[TS_PACKET_BYTES] === 0x47 &&
+    head[2 * TS_PACKET_BYTES] === 0x47;
+  const adts = head.length >= 2 && head[0] === 0xff && (head[1] & 0xf6) === 0xf0;
+  return ts || adts;
+}
 
 function ffmpegFailure(what: string, exit: { code: number | null; stderrTail: string }): InputError {
   const said = exit.stderrTail.split('\n').filter(Boolean).slice(-3).join(' / ');
@@ -46,18 +67,23 @@ async function fileDocType(path: string): Promise<'matroska' | 'webm' | null> {
   }
 }
 
+interface RemuxOptions {
+  /** Fed to ffmpeg's stdin (the input is then `pipe:0`). */
+  stdinData?: AsyncIterable<Buffer>;
+  format?: 'matroska' | 'webm';
+  encodeAudio?: boolean;
+}
+
 /** Runs ffmpeg remuxing `input` and yields its stdout; feeds `stdinData` to it when given. */
 async function* remux(
   ffmpeg: string,
   input: string,
   what: string,
   signal: AbortSignal,
-  stdinData?: AsyncIterable<Buffer>,
-  format: 'matroska' | 'webm' = 'matroska',
+  { stdinData, format = 'matroska', encodeAudio = false }: RemuxOptions = {},
 ): AsyncGenerator<Buffer> {
-  const child = new FfmpegChild(ffmpeg, remuxArgs(input, { fromStdin: Boolean(stdinData), format }), {
-    stdin: stdinData ? 'media' : 'none',
-  });
+  const args = remuxArgs(input, { fromStdin: Boolean(stdinData), format, encodeAudio });
+  const child = new FfmpegChild(ffmpeg, args, { stdin: stdinData ? 'media' : 'none' });
   const onAbort = (): void => void child.stop();
   signal.addEventListener('abort', onAbort, { once: true });
   // A feeder that fails because ffmpeg closed its stdin (it found the input unreadable) is reported
@@ -70,11 +96,41 @@ async function* remux(
     for await (const chunk of child.stdout) yield chunk as Buffer;
     const exit = await child.exited;
     await feeding;
-    if (exit.code !== 0 && !signal.aborted) throw ffmpegFailure(what, exit);
+    if (exit.code !== 0 && !signal.aborted) {
+      if (!encodeAudio && exit.stderrTail.includes(AAC_NOT_COPYABLE)) {
+        throw new InputError(
+          'AUDIO_NOT_COPYABLE',
+          `ffmpeg cannot copy the AAC audio of ${what} into a live stream (it is ADTS AAC, as in MPEG-TS).`,
+          'Encode the audio on the way in, e.g. ffmpeg -i INPUT -c:v copy -c:a aac -f matroska - | mkvcast serve -',
+        );
+      }
+      throw ffmpegFailure(what, exit);
+    }
     completed = true;
   } finally {
     signal.removeEventListener('abort', onAbort);
     if (!completed) await child.stop();
+  }
+}
+
+/**
+ * remux() of a file or URL, which ffmpeg can open again: with the audio encoded when it cannot be
+ * copied. `learned` keeps that finding for the next runs of a looped input.
+ */
+async function* remuxReopening(
+  ffmpeg: string,
+  input: string,
+  signal: AbortSignal,
+  learned: { encodeAudio: boolean },
+  format: 'matroska' | 'webm' = 'matroska',
+): AsyncGenerator<Buffer> {
+  try {
+    // That failure comes with the header, before any output: nothing has been yielded when it is caught.
+    yield* remux(ffmpeg, input, input, signal, { format, encodeAudio: learned.encodeAudio });
+  } catch (error) {
+    if (!(error instanceof InputError && error.code === 'AUDIO_NOT_COPYABLE')) throw error;
+    learned.encodeAudio = true;
+    yield* remux(ffmpeg, input, input, signal, { format, encodeAudio: true });
   }
 }
 
@@ -104,7 +160,7 @@ async function* sniffedStream(
   const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const head: Buffer[] = [];
   let headBytes = 0;
-  while (headBytes < 4) {
+  while (headBytes < SNIFF_BYTES) {
     const next = await iterator.next();
     if (next.done) break;
     head.push(next.value);
@@ -123,12 +179,17 @@ async function* sniffedStream(
   if (first.subarray(0, 4).equals(EBML_MAGIC)) {
     yield* rest();
   } else {
-    yield* remux(ffmpeg(), 'pipe:0', what, signal, rest());
+    // A pipe cannot be read twice: what cannot be retried is decided from its first bytes.
+    yield* remux(ffmpeg(), 'pipe:0', what, signal, {
+      stdinData: rest(),
+      encodeAudio: carriesAdtsAudio(first),
+    });
   }
 }
 
 /** A file: anything ffmpeg reads, remuxed to live Matroska and paced in real time. */
 export function fileSource(path: string, ffmpeg: () => string): InputSource {
+  const learned = { encodeAudio: false };
   return {
     description: `file ${path}`,
     paced: true,
@@ -144,7 +205,7 @@ export function fileSource(path: string, ffmpeg: () => string): InputSource {
         );
       }
       const format = (await fileDocType(path)) === 'webm' ? 'webm' : 'matroska';
-      yield* remux(ffmpeg(), path, path, signal, undefined, format);
+      yield* remuxReopening(ffmpeg(), path, signal, learned, format);
     },
     async close() {},
   };
@@ -152,10 +213,11 @@ export function fileSource(path: string, ffmpeg: () => string): InputSource {
 
 /** A URL ffmpeg opens itself (http, https, rtsp, …), remuxed and paced like a file. */
 export function urlSource(url: string, ffmpeg: () => string): InputSource {
+  const learned = { encodeAudio: false };
   return {
     description: url,
     paced: true,
-    open: (signal) => remux(ffmpeg(), url, url, signal),
+    open: (signal) => remuxReopening(ffmpeg(), url, signal, learned),
     async close() {},
   };
 }

@@ -242,3 +242,36 @@ async function make(kind: MediaKind, o: ResolvedOptions, file: string): Promise<
 export async function readMedia(kind: MediaKind, opts: MediaOptions = {}): Promise<Buffer> {
   return readFile(await makeMedia(kind, opts));
 }
+
+/**
+ * `makeMedia(kind, opts)` remuxed (streams copied, nothing encoded) into another container, e.g. MPEG-TS
+ * (whose AAC is ADTS); cached beside it.
+ */
+export async function makeRemuxed(
+  kind: MediaKind,
+  format: 'mpegts' | 'mp4',
+  opts: MediaOptions = {},
+): Promise<string> {
+  const source = await makeMedia(kind, opts);
+  const file = `${source}.${format === 'mpegts' ? 'ts' : 'mp4'}`;
+  let made = pending.get(file);
+  if (!made) {
+    made = remuxFile(source, format, file);
+    pending.set(file, made);
+    made.catch(() => pending.delete(file));
+  }
+  return made;
+}
+
+async function remuxFile(source: string, format: 'mpegts' | 'mp4', file: string): Promise<string> {
+  const existing = await stat(file).catch(() => null);
+  if (existing && existing.size > 0) return file;
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await runFfmpeg(['-v', 'error', '-i', source, '-c', 'copy', '-f', format, temp]);
+    await rename(temp, file);
+  } finally {
+    await rm(temp, { force: true });
+  }
+  return file;
+}

@@ -1,0 +1,211 @@
+/**
+ * The inputs of `mkvcast serve`, end to end: Matroska and MPEG-TS on stdin, a TCP push, a looped file
+ * that a viewer watches across the loop, and the clean end of a file that is not looped.
+ */
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { after, test } from 'node:test';
+import { ffmpegPath, makeMedia, makeRemuxed } from './helpers/media.js';
+import { childPids, killAll, spawnTracked } from './helpers/processes.js';
+import { startServe, type Exit, type ServeRun } from './helpers/serve.js';
+import { decode, explain, type Decoded } from './helpers/viewers.js';
+
+after(killAll);
+
+/** ffmpeg sending `file` at its real-time rate (`-re`) as `format` to `output`: a live encoder stand-in. */
+function liveSender(file: string, format: 'matroska' | 'mpegts', output: string): ChildProcess {
+  return spawnTracked(
+    ffmpegPath,
+    ['-hide_banner', '-nostdin', '-v', 'error', '-re', '-i', file, '-c', 'copy', '-f', format, output],
+    // Its exit code tells how it went; what it says is not needed.
+    { stdio: ['ignore', output === '-' ? 'pipe' : 'ignore', 'ignore'] },
+  );
+}
+
+function exitOf(child: ChildProcess): Promise<Exit> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  }
+  return new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+}
+
+/** A TCP port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const address = probe.address();
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  if (typeof address !== 'object' || !address) throw new Error('no port');
+  return address.port;
+}
+
+/**
+ * What ffmpeg 5.1 logs when an HTTP body of unknown length ends by the server closing the connection
+ * (it wants chunked framing for a clean end); reported, and checked by a `todo` subtest below.
+ */
+const CLOSE_DELIMITED_END =
+  /Stream ends prematurely at \d+, should be 18446744073709551615|Read error at pos\. \d+|live\.mkv: Input\/output error|Last message repeated \d+ times/;
+
+/** The viewer's error lines, less those about how the body ended when `atEnd`. */
+function errorLines(run: Decoded, atEnd: boolean): string[] {
+  const lines = run.stderr.split('\n').filter((line) => line.trim());
+  return atEnd ? lines.filter((line) => !CLOSE_DELIMITED_END.test(line)) : lines;
+}
+
+function assertCleanDecode(run: Decoded, minVideoSec: number, { toEnd = false } = {}): void {
+  assert.equal(run.code, 0, `the viewer: ${explain(run)}`);
+  assert.deepEqual(errorLines(run, toEnd), [], `the viewer reported errors: ${explain(run)}`);
+  const video = run.frames[0];
+  assert.ok(video && video.ptsSec.length > 0, 'the viewer decoded video');
+  const decodedSec = (video.ptsSec.at(-1) as number) - video.ptsSec[0];
+  assert.ok(decodedSec >= minVideoSec, `the viewer decoded ${decodedSec.toFixed(2)} s of video`);
+}
+
+/** The viewer watched until the input ended, and the server then exited 0 on its own. */
+async function assertCleanEnd(server: ServeRun, run: Decoded): Promise<void> {
+  const exit = await Promise.race([
+    server.exited,
+    new Promise<null>((resolve) => setTimeout(() => resolve(null), 15_000).unref()),
+  ]);
+  assert.deepEqual(exit, { code: 0, signal: null }, `mkvcast after the input ended: ${server.stderr()}`);
+  assert.match(server.stderr(), /The input ended/);
+  assert.equal(run.code, 0, explain(run));
+}
+
+test(
+  'Matroska piped into `serve -` is served as is, and its end ends the viewers and the server',
+  { timeout: 60_000 },
+  async () => {
+    const sender = liveSender(await makeMedia('h264-aac', { seconds: 6 }), 'matroska', '-');
+    const server = await startServe(['-'], { stdin: 'pipe' });
+    sender.stdout?.pipe(server.child.stdin as NodeJS.WritableStream);
+    try {
+      await server.waitLive();
+      const status = await server.status();
+      assert.equal(status.input, 'stdin');
+      assert.equal(status.docType, 'matroska');
+      assert.deepEqual(childPids(server.pid), [], 'Matroska on stdin needs no ffmpeg');
+
+      // No -t: the viewer reads until the stream ends.
+      const run = await decode(server.url);
+      assertCleanDecode(run, 2, { toEnd: true });
+      assert.deepEqual(await exitOf(sender), { code: 0, signal: null });
+      await assertCleanEnd(server, run);
+    } finally {
+      sender.kill('SIGKILL');
+      await server.stop();
+    }
+  },
+);
+
+test('MPEG-TS piped into `serve -` goes through ffmpeg and plays', { timeout: 60_000 }, async () => {
+  const sender = liveSender(await makeMedia('h264-aac', { seconds: 6 }), 'mpegts', '-');
+  const server = await startServe(['-'], { stdin: 'pipe' });
+  sender.stdout?.pipe(server.child.stdin as NodeJS.WritableStream);
+  try {
+    const status = await server.waitLive();
+    assert.deepEqual(
+      status.tracks.map((t) => `${t.kind} ${t.codec}`),
+      ['video h264', 'audio aac'],
+    );
+    assert.equal(childPids(server.pid).length, 1, 'one ffmpeg remuxes the MPEG-TS');
+
+    const run = await decode(server.url);
+    assertCleanDecode(run, 2, { toEnd: true });
+    await assertCleanEnd(server, run);
+  } finally {
+    sender.kill('SIGKILL');
+    await server.stop();
+  }
+});
+
+test(
+  'an MPEG-TS file plays with its video copied and its ADTS AAC audio encoded again',
+  { timeout: 60_000 },
+  async () => {
+    const server = await startServe([await makeRemuxed('h264-aac', 'mpegts', { seconds: 4 }), '--loop']);
+    try {
+      const status = await server.waitLive();
+      assert.deepEqual(
+        status.tracks.map((t) => `${t.kind} ${t.codec}`),
+        ['video h264', 'audio aac'],
+      );
+      const run = await decode(server.url, { seconds: 2 });
+      assertCleanDecode(run, 1.5);
+      assert.ok((run.frames[1]?.ptsSec.length ?? 0) > 50, 'the viewer decoded audio');
+    } finally {
+      await server.stop();
+    }
+  },
+);
+
+test(
+  'a stream pushed to tcp://127.0.0.1:PORT is served, and the push ending ends the server',
+  { timeout: 60_000 },
+  async () => {
+    const port = await freePort();
+    const server = await startServe([`tcp://127.0.0.1:${port}`]);
+    let sender: ChildProcess | null = null;
+    try {
+      const waiting = await server.status();
+      assert.equal(waiting.state, 'waiting');
+      assert.equal(waiting.input, `tcp://127.0.0.1:${port}`);
+
+      sender = liveSender(await makeMedia('vp9-opus', { seconds: 6 }), 'matroska', `tcp://127.0.0.1:${port}`);
+      await server.waitLive();
+      const run = await decode(server.url);
+      assertCleanDecode(run, 2, { toEnd: true });
+      assert.deepEqual(await exitOf(sender), { code: 0, signal: null });
+      await assertCleanEnd(server, run);
+    } finally {
+      sender?.kill('SIGKILL');
+      await server.stop();
+    }
+  },
+);
+
+test(
+  'a looped file keeps its viewer connected across the loop with increasing timestamps',
+  { timeout: 60_000 },
+  async () => {
+    const server = await startServe([await makeMedia('h264-aac', { seconds: 2 }), '--loop']);
+    try {
+      await server.waitLive();
+      // 5 s of a 2 s file: at least two loops, on one connection (ffmpeg does not reconnect).
+      const run = await decode(server.url, { seconds: 5 });
+      assertCleanDecode(run, 4.5);
+      for (const stream of run.frames) {
+        const backwards = stream.ptsSec.findIndex((pts, i) => i > 0 && pts <= stream.ptsSec[i - 1]);
+        assert.equal(backwards, -1, `stream ${stream.index} timestamps go back at frame ${backwards}`);
+      }
+      assert.ok((run.frames[1]?.ptsSec.at(-1) ?? 0) >= 4.5, 'the audio continues across the loop too');
+    } finally {
+      await server.stop();
+    }
+  },
+);
+
+test(
+  'when a file that is not looped ends, its viewer gets a clean end and mkvcast exits 0',
+  { timeout: 60_000 },
+  async (t) => {
+    // Longer than the 3 s mkvcast reads ahead at once, so that the viewer joins a stream still running.
+    const server = await startServe([await makeMedia('h264-aac', { seconds: 6 })]);
+    try {
+      await server.waitLive();
+      const run = await decode(server.url);
+      assertCleanDecode(run, 1, { toEnd: true });
+      await assertCleanEnd(server, run);
+      await t.test(
+        'ffmpeg logs nothing at the end of the HTTP body',
+        {
+          todo: 'server/http ends a live body by closing the socket; ffmpeg 5.1 and mpv log "Stream ends prematurely" unless it is chunked',
+        },
+        () => assert.equal(run.stderr, '', `ffmpeg at the end of the stream: ${explain(run)}`),
+      );
+    } finally {
+      await server.stop();
+    }
+  },
+);
