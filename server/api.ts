@@ -53,3 +53,84 @@ export interface StreamStatus {
   dropped: number;
   refused: number;
 }
+
+/** A screen that can be captured, in physical pixels of the desktop it belongs to. */
+export interface ScreenInfo {
+  /** Stable within a desktop session: the RandR monitor name on X11 (e.g. `HDMI-1`), the display id in the app. */
+  id: string;
+  /** For people: `HDMI-1 (1920×1080)`, `Built-in Retina Display`. */
+  name: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** Physical pixels per logical (DIP) pixel: 1, 1.25, 2, … */
+  scaleFactor: number;
+  primary: boolean;
+}
+
+export type Quality = 'low' | 'medium' | 'high';
+
+/** Everything a sharing session is started with. `validateSettings` in server/settings.ts checks it. */
+export interface Settings {
+  /** ScreenInfo.id; empty for the primary screen. */
+  screenId: string;
+  /** Frames per second, 1–60. */
+  fps: number;
+  /** Seconds between keyframes, 0.25–10: shorter means faster joins and recovery, a larger stream. */
+  keyframeIntervalSec: number;
+  /** A preset, or a bitrate in kbit/s (100–100 000). */
+  quality: Quality | number;
+  port: number;
+  /** Address to listen on: 0.0.0.0 for every interface. */
+  host: string;
+  maxViewers: number;
+  /** The viewer token in every link; null for none (anyone who can reach the port can watch). */
+  token: string | null;
+  /** An ffmpeg binary; empty to find one (FFMPEG_PATH, ffmpeg-static, PATH). */
+  ffmpegPath: string;
+  /** An H.264 encoder name (libx264, h264_vaapi, …); empty for the best that works here. */
+  encoder: string;
+}
+
+/** One field's problem, for a UI to show next to that field. */
+export interface FieldError {
+  field: keyof Settings;
+  message: string;
+}
+
+/** An error as it crosses to the UI (IPC, events): what happened and what to do. */
+export interface UserError {
+  code: string;
+  message: string;
+  fix: string;
+  /** The setting that caused it, when one did (e.g. `port` for a port in use). */
+  field?: keyof Settings;
+}
+
+export type SessionState =
+  | { kind: 'idle' }
+  | { kind: 'starting' }
+  | { kind: 'live'; since: string }
+  | { kind: 'restarting'; reason: string; attempt: number }
+  | { kind: 'stopping' }
+  | { kind: 'error'; error: UserError };
+
+export interface ShareLinkInfo {
+  url: string;
+  interfaceName: string;
+  family: 'IPv4' | 'IPv6';
+}
+
+export interface SessionStats {
+  /** Frames per second ffmpeg captures and encodes. */
+  captureFps: number;
+  /** Encoding speed relative to real time (1 = keeping up). */
+  speed: number;
+  bitrateKbps: number;
+  droppedFrames: number;
+  duplicatedFrames: number;
+  segmentsHeld: number;
+  uptimeSec: number;
+  restarts: number;
+}

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { shareableLinks } from './http/links.js';
 import { ServeService } from './serve.js';
+import { share, SHARE_HELP, ShareUsageError } from './cli-share.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -12,6 +13,7 @@ const HELP = `mkvcast ${VERSION}: share a screen or any media as a live Matroska
 
 Usage:
   mkvcast serve [INPUT] [options]     serve INPUT to viewers over HTTP
+  mkvcast share [options]             share a screen (see mkvcast share --help)
   mkvcast --help | --version
 
 INPUT:
@@ -21,7 +23,7 @@ INPUT:
   tcp://HOST:PORT    listen there for a pushed stream, e.g. from
                      ffmpeg -f x11grab -i :0 -c:v libx264 -tune zerolatency -f matroska tcp://SERVER:PORT
 
-Options:
+Options of serve:
   --port N           HTTP port (default 8080; 0 picks a free one)
   --host ADDR        address to listen on (default 0.0.0.0, every interface)
   --max-viewers N    viewers at once; more get 503 (default 64)
@@ -197,6 +199,9 @@ export async function main(argv: string[]): Promise<void> {
       return void process.stdout.write(`${VERSION}\n`);
     }
     if (first === undefined && process.stdin.isTTY) return void process.stdout.write(HELP);
+    if (first === 'share' && (rest.includes('--help') || rest.includes('-h'))) {
+      return void process.stdout.write(SHARE_HELP);
+    }
     if (
       first === '--help' ||
       first === '-h' ||
@@ -206,10 +211,18 @@ export async function main(argv: string[]): Promise<void> {
     ) {
       return void process.stdout.write(HELP);
     }
+    if (first === 'share') {
+      await share(rest);
+      process.exit(0);
+    }
     // `mkvcast INPUT` (the old server's usage) is `mkvcast serve INPUT`.
     await serve(first === 'serve' ? rest : argv);
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (
+      error instanceof UsageError ||
+      error instanceof ShareUsageError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       process.stderr.write(`mkvcast: ${usageMessage(error as Error)} See mkvcast --help.\n`);
       process.exit(2);
     }

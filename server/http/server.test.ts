@@ -25,6 +25,25 @@ function raw(port: number, request: string, waitMs = 300): Promise<string> {
   });
 }
 
+/** The body of a chunked response: the chunks' data, and whether the last (empty) chunk came. */
+function dechunk(body: Buffer): { data: Buffer; complete: boolean } {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = body.indexOf('\r\n', at, 'latin1');
+    if (lineEnd < 0) return { data: Buffer.concat(parts), complete: false };
+    const size = parseInt(body.toString('latin1', at, lineEnd), 16);
+    if (size === 0) return { data: Buffer.concat(parts), complete: true };
+    if (lineEnd + 2 + size + 2 > body.length) return { data: Buffer.concat(parts), complete: false };
+    parts.push(body.subarray(lineEnd + 2, lineEnd + 2 + size));
+    assert.equal(body.toString('latin1', lineEnd + 2 + size, lineEnd + 4 + size), '\r\n');
+    at = lineEnd + 4 + size;
+  }
+}
+
+const bodyOf = (response: string): Buffer =>
+  Buffer.from(response.slice(response.indexOf('\r\n\r\n') + 4), 'latin1');
+
 const statusOf = (response: string): number => Number(/^HTTP\/1\.[01] (\d{3})/.exec(response)?.[1] ?? 0);
 
 describe('StreamServer', () => {
@@ -45,7 +64,7 @@ describe('StreamServer', () => {
   });
   after(() => server.close());
 
-  it('GET /live.mkv streams the header and the current GOP from its keyframe', async () => {
+  it('GET /live.mkv streams the header and the current GOP from its keyframe, chunked for HTTP/1.1', async () => {
     const response = await raw(
       port,
       'GET /live.mkv HTTP/1.1\r\nHost: x\r\nUser-Agent: VLC/3.0.18 LibVLC/3.0.18\r\n\r\n',
@@ -53,12 +72,20 @@ describe('StreamServer', () => {
     assert.equal(statusOf(response), 200);
     assert.match(response, /Content-Type: video\/x-matroska/);
     assert.match(response, /Cache-Control: no-store/);
-    assert.doesNotMatch(response, /Content-Length|Transfer-Encoding/);
-    const body = Buffer.from(response.slice(response.indexOf('\r\n\r\n') + 4), 'latin1');
+    assert.match(response, /Transfer-Encoding: chunked/);
+    assert.doesNotMatch(response, /Content-Length/);
+    const body = dechunk(bodyOf(response)).data;
     assert.ok(body.subarray(0, makeHeader().bytes.length).equals(makeHeader().bytes));
     const clusters = parseClusters(body, makeHeader().bytes.length);
     assert.equal(clusters.length, 5);
     assert.equal(clusters[0].ts, 0);
+  });
+
+  it('HTTP/1.0 gets the same bytes unframed, ended by closing the connection', async () => {
+    const response = await raw(port, 'GET /live.mkv HTTP/1.0\r\n\r\n');
+    assert.equal(statusOf(response), 200);
+    assert.doesNotMatch(response, /Transfer-Encoding|Content-Length/);
+    assert.equal(parseClusters(bodyOf(response), makeHeader().bytes.length).length, 5);
   });
 
   it('HEAD answers the headers only', async () => {

@@ -254,12 +254,15 @@ export class StreamServer {
       );
     }
     const socket = req.socket;
+    // HTTP/1.1 gets a chunked body so that the end of the stream is a clean end, not a cut connection.
+    const chunked = req.httpVersionMajor === 1 && req.httpVersionMinor >= 1;
     const head =
       'HTTP/1.1 200 OK\r\n' +
       `Content-Type: ${this.contentType()}\r\n` +
       'Cache-Control: no-store\r\n' +
       'X-Content-Type-Options: nosniff\r\n' +
       'Access-Control-Allow-Origin: *\r\n' +
+      (chunked ? 'Transfer-Encoding: chunked\r\n' : '') +
       'Connection: close\r\n' +
       '\r\n';
     socket.setTimeout(0);
@@ -273,6 +276,7 @@ export class StreamServer {
         userAgent,
       },
       socket,
+      chunked ? 'chunked' : 'close',
     );
     // The response object is never used for this request: the viewer owns the socket from here on.
     res.on('close', () => viewer.close('client closed'));

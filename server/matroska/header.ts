@@ -117,7 +117,9 @@ function readTrackEntry(buf: Buffer, start: number, end: number, absoluteOffset:
         codecId = buf.toString('latin1', at, at + child.size).replace(/\0+$/, '');
         break;
       case ID.CodecPrivate:
-        details.codecPrivateHash = createHash('sha1').update(buf.subarray(at, at + child.size)).digest('hex');
+        details.codecPrivateHash = createHash('sha1')
+          .update(buf.subarray(at, at + child.size))
+          .digest('hex');
         break;
       case ID.Video:
         for (const v of children(buf, at, at + child.size, ID.Video, absoluteOffset)) {

@@ -6,6 +6,7 @@ import { SegmentRing } from './ring.js';
 import type { LiveCluster } from './timeline.js';
 import {
   DEFAULT_VIEWER_POLICY,
+  type Framing,
   Viewer,
   type ViewerCloseReason,
   type ViewerMeta,
@@ -100,8 +101,8 @@ export class Publisher extends EventEmitter {
   }
 
   /** Attaches a viewer to `sink` (an HTTP response socket whose headers are already written). */
-  addViewer(meta: ViewerMeta, sink: Writable): Viewer {
-    const viewer = new Viewer(meta, sink, this.options.policy, this.options.now);
+  addViewer(meta: ViewerMeta, sink: Writable, framing: Framing = 'close'): Viewer {
+    const viewer = new Viewer(meta, sink, this.options.policy, this.options.now, framing);
     this.viewers.set(meta.id, viewer);
     viewer.once('close', (reason: ViewerCloseReason) => {
       this.viewers.delete(meta.id);

@@ -14,7 +14,7 @@ export interface LiveCluster {
   keyframe: boolean;
   /** When it reached the server (ms, from the injected clock). */
   arrivedMs: number;
-  /** Per-timestamp rewritten cluster heads, made once and shared by the viewers that need the same one. */
+  /** Rewritten cluster heads by output timestamp (negative keys: chunk-framed), shared by the viewers that need the same one. */
   prefixes?: Map<number, Buffer>;
 }
 

@@ -136,3 +136,32 @@ describe('Viewer', () => {
     assert.equal(parseClusters(sink.received, makeHeader().bytes.length).length, 5);
   });
 });
+
+describe('Viewer with chunked framing', () => {
+  it('frames the header and each cluster as a chunk and ends with the last chunk', async () => {
+    const sink = new FakeSocket(1 << 20);
+    const viewer = new Viewer(meta, sink, DEFAULT_VIEWER_POLICY, clock().now, 'chunked');
+    const header = makeHeader().bytes;
+    viewer.start(header, liveClusters(3));
+    viewer.end();
+    await new Promise((resolve) => setImmediate(resolve));
+    const wire = sink.received.toString('latin1');
+    assert.ok(wire.startsWith(`${header.length.toString(16)}\r\n${header.toString('latin1')}\r\n`));
+    assert.ok(wire.endsWith('\r\n0\r\n\r\n'));
+    // Un-frame and read the clusters back.
+    const data: Buffer[] = [];
+    let at = 0;
+    const bytes = sink.received;
+    for (;;) {
+      const lineEnd = bytes.indexOf('\r\n', at, 'latin1');
+      const size = parseInt(bytes.toString('latin1', at, lineEnd), 16);
+      if (size === 0) break;
+      data.push(bytes.subarray(lineEnd + 2, lineEnd + 2 + size));
+      at = lineEnd + 4 + size;
+    }
+    assert.deepEqual(
+      parseClusters(Buffer.concat(data), header.length).map((c) => c.ts),
+      [0, 40, 80],
+    );
+  });
+});

@@ -37,16 +37,35 @@ interface Queued {
   enqueuedMs: number;
 }
 
-/** The rewritten head for cluster `lc` at output timestamp `t`, made once and shared by viewers. */
-function prefixFor(lc: LiveCluster, t: number): Buffer {
-  let cache = lc.prefixes;
-  if (!cache) cache = lc.prefixes = new Map();
-  let prefix = cache.get(t);
-  if (!prefix) {
-    prefix = clusterPrefix(lc.cluster, t);
-    cache.set(t, prefix);
+/**
+ * How the bytes are framed on the wire. HTTP/1.1 responses are chunked, so a player sees a proper end
+ * of the body (a close-delimited body looks like a broken connection to ffmpeg and mpv); HTTP/1.0
+ * responses end with the connection.
+ */
+export type Framing = 'chunked' | 'close';
+
+const CRLF = Buffer.from('\r\n');
+const LAST_CHUNK = Buffer.from('0\r\n\r\n');
+
+function chunkSizeLine(bytes: number): Buffer {
+  return Buffer.from(`${bytes.toString(16)}\r\n`, 'latin1');
+}
+
+/**
+ * The rewritten head for cluster `lc` at output timestamp `t` (with the chunk-size line in front when
+ * chunked), made once and shared by the viewers that need the same one.
+ */
+function headFor(lc: LiveCluster, t: number, framing: Framing): Buffer {
+  const cache = (lc.prefixes ??= new Map());
+  const key = framing === 'chunked' ? -1 - t : t;
+  let head = cache.get(key);
+  if (!head) {
+    const prefix = clusterPrefix(lc.cluster, t);
+    head =
+      framing === 'chunked' ? Buffer.concat([chunkSizeLine(prefix.length + lc.body.length), prefix]) : prefix;
+    cache.set(key, head);
   }
-  return prefix;
+  return head;
 }
 
 /**
@@ -80,6 +99,7 @@ export class Viewer extends EventEmitter {
     private readonly sink: Writable,
     private readonly policy: ViewerPolicy,
     private readonly now: () => number,
+    private readonly framing: Framing = 'close',
   ) {
     super();
     this.onDrain = this.onDrain.bind(this);
@@ -172,24 +192,36 @@ export class Viewer extends EventEmitter {
     this.sink.off('close', this.onSinkClose);
     this.sink.off('error', this.onSinkError);
     this.sink.on('error', () => {});
-    this.sink.end();
+    if (this.framing === 'chunked') this.sink.end(LAST_CHUNK);
+    else this.sink.end();
     this.emit('close', 'stream ended' satisfies ViewerCloseReason);
   }
 
   private writeRaw(bytes: Buffer): void {
     this.bytesSent += bytes.length;
-    if (!this.sink.write(bytes)) this.waitForDrain();
+    let ok: boolean;
+    if (this.framing === 'chunked') {
+      this.sink.cork();
+      this.sink.write(chunkSizeLine(bytes.length));
+      this.sink.write(bytes);
+      ok = this.sink.write(CRLF);
+      this.sink.uncork();
+    } else {
+      ok = this.sink.write(bytes);
+    }
+    if (!ok) this.waitForDrain();
   }
 
   private writeCluster(lc: LiveCluster): void {
     const t = Math.max(0, lc.ts - this.base);
-    const prefix = prefixFor(lc, t);
+    const head = headFor(lc, t, this.framing);
     this.lastOutTs = t;
-    this.bytesSent += prefix.length + lc.body.length;
-    // cork/uncork turns the two writes into one writev: one syscall per cluster per viewer.
+    this.bytesSent += head.length + lc.body.length;
+    // cork/uncork turns the writes into one writev: one syscall per cluster per viewer.
     this.sink.cork();
-    this.sink.write(prefix);
-    const ok = this.sink.write(lc.body);
+    this.sink.write(head);
+    let ok = this.sink.write(lc.body);
+    if (this.framing === 'chunked') ok = this.sink.write(CRLF);
     this.sink.uncork();
     if (!ok) this.waitForDrain();
   }

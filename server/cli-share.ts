@@ -1,0 +1,180 @@
+import { parseArgs } from 'node:util';
+import type { Quality, SessionState, Settings } from './api.js';
+import { listX11Screens, x11Problem } from './screens.js';
+import { SharingSession } from './session.js';
+import { DEFAULT_SETTINGS, newToken, validateSettings } from './settings.js';
+
+export const SHARE_HELP = `Usage:
+  mkvcast share [options]             share a screen of this machine (X11 on Linux)
+
+Options:
+  --list-screens     list the screens and exit
+  --screen ID|NAME   the screen to share (default: the primary one)
+  --display :N       the X display (default: $DISPLAY)
+  --fps N            frames per second, 1–60 (default 30)
+  --keyint SEC       seconds between keyframes, 0.25–10 (default 1): shorter joins and
+                     recovers faster, longer makes a smaller stream
+  --quality Q        low, medium, high, or a bitrate in kbit/s (default medium)
+  --port N           HTTP port, 1024–65535 (default 8080)
+  --host ADDR        address to listen on (default 0.0.0.0, every interface)
+  --max-viewers N    viewers at once (default 64)
+  --token VALUE      the viewer token in the link (default: a new random one each run; 'none' for no token)
+  --encoder NAME     libx264 (default) or a hardware encoder that works here (h264_vaapi, h264_nvenc, …)
+  --ffmpeg PATH      the ffmpeg binary (default: FFMPEG_PATH, then ffmpeg on PATH)
+  -q, --quiet        print only errors
+  -v, --verbose      also log viewers joining and leaving
+`;
+
+export class ShareUsageError extends Error {}
+
+function formatUptime(sec: number): string {
+  const h = Math.floor(sec / 3600);
+  const m = Math.floor((sec % 3600) / 60);
+  const s = Math.floor(sec % 60);
+  return `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+}
+
+/** Flag values to Settings fields; the ranges are checked once, by validateSettings. */
+function settingsFromFlags(values: Record<string, string | boolean | undefined>): Settings {
+  const num = (flag: string): number | undefined => {
+    const v = values[flag];
+    if (typeof v !== 'string') return undefined;
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n))
+      throw new ShareUsageError(`--${flag} must be a number (got '${v}').`);
+    return n;
+  };
+  const quality = values.quality;
+  let q: Quality | number | undefined;
+  if (typeof quality === 'string') q = /^\d+$/.test(quality) ? Number(quality) : (quality as Quality);
+  const token = values.token;
+  const input: Partial<Record<keyof Settings, unknown>> = {
+    screenId: values.screen,
+    fps: num('fps'),
+    keyframeIntervalSec: num('keyint'),
+    quality: q,
+    port: num('port'),
+    host: values.host,
+    maxViewers: num('max-viewers'),
+    token: token === undefined ? newToken() : token === 'none' ? null : token,
+    ffmpegPath: values.ffmpeg,
+    encoder: values.encoder,
+  };
+  const { settings, errors } = validateSettings(input, DEFAULT_SETTINGS);
+  if (errors.length > 0) {
+    const flag: Partial<Record<keyof Settings, string>> = {
+      screenId: 'screen',
+      keyframeIntervalSec: 'keyint',
+      maxViewers: 'max-viewers',
+      ffmpegPath: 'ffmpeg',
+    };
+    throw new ShareUsageError(errors.map((e) => `--${flag[e.field] ?? e.field}: ${e.message}`).join('\n'));
+  }
+  return settings;
+}
+
+function describeState(state: SessionState): string {
+  switch (state.kind) {
+    case 'restarting':
+      return `restarting (${state.reason})`;
+    case 'error':
+      return `error: ${state.error.message}`;
+    default:
+      return state.kind;
+  }
+}
+
+/** `mkvcast share`: resolves when sharing stops (Ctrl-C); throws when it cannot start or fails. */
+export async function share(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      'list-screens': { type: 'boolean' },
+      screen: { type: 'string' },
+      display: { type: 'string' },
+      fps: { type: 'string' },
+      keyint: { type: 'string' },
+      quality: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'max-viewers': { type: 'string' },
+      token: { type: 'string' },
+      encoder: { type: 'string' },
+      ffmpeg: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+      verbose: { type: 'boolean', short: 'v' },
+    },
+  });
+  const display = values.display ?? process.env.DISPLAY ?? '';
+  if (values.display !== undefined && !/^[A-Za-z0-9.-]*:\d+(\.\d+)?$/.test(values.display)) {
+    throw new ShareUsageError(`--display must look like :0 or :1.0 (got '${values.display}').`);
+  }
+  const env = { ...process.env, ...(display ? { DISPLAY: display } : {}) };
+  const quiet = values.quiet ?? false;
+  const out = (line: string): void => {
+    if (!quiet) process.stdout.write(`${line}\n`);
+  };
+
+  if (process.platform === 'linux') {
+    const problem = x11Problem(env, display);
+    if (problem) throw problem;
+  }
+  if (values['list-screens']) {
+    const screens = await listX11Screens(display);
+    for (const s of screens) {
+      process.stdout.write(`${s.id}\t${s.width}x${s.height}+${s.x}+${s.y}${s.primary ? '\tprimary' : ''}\n`);
+    }
+    return;
+  }
+
+  const settings = settingsFromFlags(values);
+  const session = new SharingSession(settings, { display, env });
+  await session.start();
+  const screen = session.sharedScreen;
+  out(`Sharing ${screen?.name ?? 'the screen'} of display ${display} at ${settings.fps} fps.`);
+  out('Send one of these links (open it in VLC or mpv, or the same address without live.mkv in a browser):');
+  for (const link of session.links) out(`  ${link.url}   (${link.interfaceName})`);
+
+  if (values.verbose && !quiet) {
+    let known = new Set<string>();
+    session.on('viewers', (list: { id: string; address: string; client: string }[]) => {
+      for (const v of list)
+        if (!known.has(v.id)) process.stderr.write(`viewer joined: ${v.client} from ${v.address}\n`);
+      const ids = new Set(list.map((v) => v.id));
+      for (const id of known) if (!ids.has(id)) process.stderr.write(`viewer left: ${id}\n`);
+      known = ids;
+    });
+  }
+  const statusLine = !quiet && process.stderr.isTTY;
+  if (statusLine) {
+    session.on('stats', () => {
+      const st = session.stats();
+      const viewers = session.viewers().length;
+      process.stderr.write(
+        `\r\x1b[K${describeState(session.state)} · ${viewers} viewer${viewers === 1 ? '' : 's'} · ${st.captureFps.toFixed(1)} fps · ` +
+          `${(st.bitrateKbps / 1000).toFixed(1)} Mbit/s · up ${formatUptime(st.uptimeSec)}`,
+      );
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    let stopping = false;
+    const onSignal = (): void => {
+      if (stopping) process.exit(130); // a second Ctrl-C: do not wait
+      stopping = true;
+      void session.stop().then(resolve, reject);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    session.on('state', (state: SessionState) => {
+      if (state.kind === 'error') {
+        reject(Object.assign(new Error(state.error.message), { fix: state.error.fix }));
+      } else if (!statusLine && !quiet && state.kind !== 'idle') {
+        process.stderr.write(`${describeState(state)}\n`);
+      }
+    });
+  });
+  if (statusLine) process.stderr.write('\r\x1b[K');
+  out('Stopped sharing.');
+}

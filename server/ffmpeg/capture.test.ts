@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ScreenInfo } from '../api.js';
+import { DEFAULT_SETTINGS } from '../settings.js';
+import { bitrateKbps, captureArgs, encodeArgs } from './capture.js';
+
+const screen: ScreenInfo = {
+  id: 'HDMI-1',
+  name: 'HDMI-1',
+  x: 1920,
+  y: 0,
+  width: 1281,
+  height: 721,
+  scaleFactor: 1,
+  primary: false,
+};
+const settings = { ...DEFAULT_SETTINGS, fps: 30, keyframeIntervalSec: 2 };
+
+const after = (args: string[], flag: string): string | undefined => args[args.indexOf(flag) + 1];
+
+describe('captureArgs', () => {
+  it('Linux: x11grab of the screen region on the display, even size, with the cursor', () => {
+    const args = captureArgs(settings, { platform: 'linux', screen, display: ':1' }, 'libx264');
+    assert.equal(after(args, '-f'), 'x11grab');
+    assert.equal(after(args, '-framerate'), '30');
+    assert.equal(after(args, '-video_size'), '1280x720');
+    assert.equal(after(args, '-draw_mouse'), '1');
+    assert.equal(after(args, '-i'), ':1+1920,0');
+  });
+
+  it('Windows: gdigrab of the desktop at the screen offset', () => {
+    const args = captureArgs(settings, { platform: 'win32', screen, display: '' }, 'libx264');
+    assert.equal(after(args, '-f'), 'gdigrab');
+    assert.equal(after(args, '-offset_x'), '1920');
+    assert.equal(after(args, '-offset_y'), '0');
+    assert.equal(after(args, '-i'), 'desktop');
+  });
+
+  it('macOS: avfoundation screen device with the cursor and no audio', () => {
+    const args = captureArgs(settings, { platform: 'darwin', screen, display: '3' }, 'libx264');
+    assert.equal(after(args, '-f'), 'avfoundation');
+    assert.equal(after(args, '-capture_cursor'), '1');
+    assert.equal(after(args, '-i'), '3:none');
+  });
+
+  it('libx264 for low latency: zerolatency, fixed GOP = keyframe interval × fps, no scene cuts, yuv420p', () => {
+    const args = encodeArgs(settings, screen, 'libx264');
+    assert.equal(after(args, '-c:v'), 'libx264');
+    assert.equal(after(args, '-preset'), 'veryfast');
+    assert.equal(after(args, '-tune'), 'zerolatency');
+    assert.equal(after(args, '-g'), '60');
+    assert.equal(after(args, '-keyint_min'), '60');
+    assert.equal(after(args, '-sc_threshold'), '0');
+    assert.equal(after(args, '-pix_fmt'), 'yuv420p');
+    assert.equal(after(args, '-maxrate'), after(args, '-b:v'));
+  });
+
+  it('muxes live Matroska to stdout with one frame per cluster', () => {
+    const args = captureArgs(
+      { ...settings, fps: 25 },
+      { platform: 'linux', screen, display: ':0' },
+      'libx264',
+    );
+    assert.equal(after(args, '-live'), '1');
+    assert.equal(after(args, '-cluster_time_limit'), '40');
+    assert.equal(args.at(-1), 'pipe:1');
+  });
+
+  it('the quality presets scale with the picture; a number is a bitrate', () => {
+    assert.ok(bitrateKbps('low', 1920, 1080, 30) < bitrateKbps('medium', 1920, 1080, 30));
+    assert.ok(bitrateKbps('medium', 1920, 1080, 30) < bitrateKbps('high', 1920, 1080, 30));
+    assert.ok(bitrateKbps('medium', 1280, 720, 30) < bitrateKbps('medium', 1920, 1080, 30));
+    assert.equal(bitrateKbps(2500, 1920, 1080, 30), 2500);
+  });
+});

@@ -1,0 +1,232 @@
+import type { Quality, ScreenInfo, Settings } from '../api.js';
+
+export type CapturePlatform = 'linux' | 'win32' | 'darwin';
+
+export interface CaptureTarget {
+  platform: CapturePlatform;
+  screen: ScreenInfo;
+  /** X display on Linux (`:0`); the avfoundation device index on macOS; unused on Windows. */
+  display: string;
+}
+
+/** Bits per pixel per frame for each preset: screen content compresses well, so these are modest. */
+const BITS_PER_PIXEL: Record<Quality, number> = { low: 0.04, medium: 0.08, high: 0.15 };
+
+/** The bitrate cap in kbit/s for a quality setting at this size and frame rate. */
+export function bitrateKbps(
+  quality: Settings['quality'],
+  width: number,
+  height: number,
+  fps: number,
+): number {
+  if (typeof quality === 'number') return quality;
+  const kbps = (width * height * fps * BITS_PER_PIXEL[quality]) / 1000;
+  return Math.max(300, Math.min(50_000, Math.round(kbps / 50) * 50));
+}
+
+const even = (n: number): number => Math.max(2, n - (n % 2));
+
+/** The input half: grab the screen's region at the frame rate, with the cursor. */
+export function grabArgs(target: CaptureTarget, fps: number): string[] {
+  const { screen } = target;
+  const size = `${even(screen.width)}x${even(screen.height)}`;
+  switch (target.platform) {
+    case 'linux':
+      return [
+        '-f',
+        'x11grab',
+        '-framerate',
+        String(fps),
+        '-video_size',
+        size,
+        '-draw_mouse',
+        '1',
+        // Fewer frames held between the grabber and the encoder: latency, not throughput, matters here.
+        '-thread_queue_size',
+        '8',
+        '-i',
+        `${target.display}+${screen.x},${screen.y}`,
+      ];
+    case 'win32':
+      return [
+        '-f',
+        'gdigrab',
+        '-framerate',
+        String(fps),
+        '-offset_x',
+        String(screen.x),
+        '-offset_y',
+        String(screen.y),
+        '-video_size',
+        size,
+        '-draw_mouse',
+        '1',
+        '-i',
+        'desktop',
+      ];
+    case 'darwin':
+      // avfoundation captures a whole screen by its device index ("Capture screen N").
+      return [
+        '-f',
+        'avfoundation',
+        '-framerate',
+        String(fps),
+        '-capture_cursor',
+        '1',
+        '-pixel_format',
+        'uyvy422',
+        '-i',
+        `${target.display}:none`,
+      ];
+  }
+}
+
+/** The encoder half, for libx264 (the fallback everywhere) and the hardware encoders. */
+export function encodeArgs(
+  settings: Pick<Settings, 'fps' | 'keyframeIntervalSec' | 'quality'>,
+  screen: ScreenInfo,
+  encoder: string,
+): string[] {
+  const gop = Math.max(1, Math.round(settings.fps * settings.keyframeIntervalSec));
+  const kbps = bitrateKbps(settings.quality, screen.width, screen.height, settings.fps);
+  // About half a second of buffer: enough for rate control, small enough to keep frames flowing.
+  const rate = ['-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${Math.round(kbps / 2)}k`];
+  const evenSize = ['-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2'];
+  switch (encoder) {
+    case 'h264_vaapi':
+      return [
+        '-vaapi_device',
+        '/dev/dri/renderD128',
+        '-vf',
+        'format=nv12,hwupload,scale_vaapi=w=trunc(iw/2)*2:h=trunc(ih/2)*2',
+        '-c:v',
+        'h264_vaapi',
+        '-g',
+        String(gop),
+        '-bf',
+        '0',
+        ...rate,
+      ];
+    case 'h264_nvenc':
+      return [
+        ...evenSize,
+        '-pix_fmt',
+        'yuv420p',
+        '-c:v',
+        'h264_nvenc',
+        '-preset',
+        'p1',
+        '-tune',
+        'ull',
+        '-zerolatency',
+        '1',
+        '-g',
+        String(gop),
+        '-bf',
+        '0',
+        ...rate,
+      ];
+    case 'h264_qsv':
+      return [
+        ...evenSize,
+        '-pix_fmt',
+        'nv12',
+        '-c:v',
+        'h264_qsv',
+        '-preset',
+        'veryfast',
+        '-low_delay_brc',
+        '1',
+        '-g',
+        String(gop),
+        '-bf',
+        '0',
+        ...rate,
+      ];
+    case 'h264_videotoolbox':
+      return [
+        ...evenSize,
+        '-pix_fmt',
+        'yuv420p',
+        '-c:v',
+        'h264_videotoolbox',
+        '-realtime',
+        '1',
+        '-g',
+        String(gop),
+        '-bf',
+        '0',
+        ...rate,
+      ];
+    case 'h264_mf':
+      return [
+        ...evenSize,
+        '-pix_fmt',
+        'nv12',
+        '-c:v',
+        'h264_mf',
+        '-scenario',
+        'display_remoting',
+        '-g',
+        String(gop),
+        ...rate,
+      ];
+    default:
+      return [
+        ...evenSize,
+        '-pix_fmt',
+        'yuv420p',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-tune',
+        'zerolatency',
+        '-g',
+        String(gop),
+        '-keyint_min',
+        String(gop),
+        '-sc_threshold',
+        '0',
+        ...rate,
+      ];
+  }
+}
+
+/**
+ * Live Matroska on stdout with one frame per cluster: ffmpeg writes a cluster only when it is complete,
+ * so the cluster time limit is the latency floor the server can reach.
+ */
+export function muxArgs(fps: number): string[] {
+  const frameMs = Math.max(1, Math.floor(1000 / fps));
+  return [
+    '-f',
+    'matroska',
+    '-live',
+    '1',
+    '-flush_packets',
+    '1',
+    '-cluster_time_limit',
+    String(frameMs),
+    'pipe:1',
+  ];
+}
+
+/** The whole ffmpeg command line for sharing a screen. */
+export function captureArgs(settings: Settings, target: CaptureTarget, encoder: string): string[] {
+  return [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-stats_period',
+    '1',
+    '-progress',
+    'pipe:2',
+    '-nostats',
+    '-fflags',
+    'nobuffer',
+    ...grabArgs(target, settings.fps),
+    ...encodeArgs(settings, target.screen, encoder),
+    ...muxArgs(settings.fps),
+  ];
+}

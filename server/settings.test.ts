@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULT_SETTINGS, newToken, validateSettings } from './settings.js';
+
+describe('validateSettings', () => {
+  it('accepts good settings as they are', () => {
+    const good = {
+      ...DEFAULT_SETTINGS,
+      fps: 15,
+      keyframeIntervalSec: 0.5,
+      quality: 3000,
+      port: 9000,
+      token: newToken(),
+    };
+    assert.deepEqual(validateSettings(good), { settings: good, errors: [] });
+  });
+
+  it('names each bad field with a message a form can show next to it', () => {
+    const { errors, settings } = validateSettings({
+      ...DEFAULT_SETTINGS,
+      fps: 0,
+      port: 80,
+      quality: 'ultra',
+      host: 'not an ip',
+    });
+    assert.deepEqual(
+      errors.map((e) => e.field),
+      ['fps', 'quality', 'port', 'host'],
+    );
+    assert.match(errors[0].message, /Frame rate must be a whole number from 1 to 60/);
+    assert.match(errors[2].message, /Port must be a whole number from 1024 to 65535/);
+    // Bad fields fall back, so a broken settings file still loads.
+    assert.equal(settings.fps, DEFAULT_SETTINGS.fps);
+    assert.equal(settings.port, DEFAULT_SETTINGS.port);
+  });
+
+  it('missing fields take the fallback; non-objects are all fallback', () => {
+    assert.deepEqual(validateSettings({ fps: 10 }).settings, { ...DEFAULT_SETTINGS, fps: 10 });
+    assert.deepEqual(validateSettings('garbage'), { settings: DEFAULT_SETTINGS, errors: [] });
+  });
+
+  it('tokens are URL-safe and long enough', () => {
+    assert.match(newToken(), /^[A-Za-z0-9_-]{22}$/);
+    assert.equal(validateSettings({ token: 'short' }).errors[0].field, 'token');
+    assert.equal(validateSettings({ token: 'has/slash-in-it' }).errors[0].field, 'token');
+  });
+});

@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { FieldError, Quality, Settings } from './api.js';
+
+/** A fresh viewer token: 22 URL-safe characters (128 random bits). */
+export function newToken(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
+  screenId: '',
+  fps: 30,
+  keyframeIntervalSec: 1,
+  quality: 'medium',
+  port: 8080,
+  host: '0.0.0.0',
+  maxViewers: 64,
+  token: null,
+  ffmpegPath: '',
+  encoder: '',
+});
+
+const QUALITIES: readonly Quality[] = ['low', 'medium', 'high'];
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{8,128}$/;
+const ENCODER_PATTERN = /^[a-z0-9_]{1,32}$/;
+
+type Check = (value: unknown) => string | null;
+
+const number =
+  (what: string, min: number, max: number, integer: boolean): Check =>
+  (value) => {
+    if (
+      typeof value !== 'number' ||
+      !Number.isFinite(value) ||
+      value < min ||
+      value > max ||
+      (integer && !Number.isInteger(value))
+    ) {
+      return `${what} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}.`;
+    }
+    return null;
+  };
+
+const CHECKS: { [K in keyof Settings]: Check } = {
+  screenId: (v) => (typeof v === 'string' && v.length <= 128 ? null : 'Pick a screen.'),
+  fps: number('Frame rate', 1, 60, true),
+  keyframeIntervalSec: number('Keyframe interval', 0.25, 10, false),
+  quality: (v) =>
+    (typeof v === 'string' && (QUALITIES as readonly string[]).includes(v)) ||
+    (typeof v === 'number' && Number.isInteger(v) && v >= 100 && v <= 100_000)
+      ? null
+      : 'Quality must be low, medium, high, or a bitrate from 100 to 100000 kbit/s.',
+  port: number('Port', 1024, 65535, true),
+  host: (v) =>
+    typeof v === 'string' && (isIP(v) !== 0 || v === 'localhost')
+      ? null
+      : 'Host must be an IP address of this machine, or 0.0.0.0 for every interface.',
+  maxViewers: number('Max viewers', 1, 10_000, true),
+  token: (v) =>
+    v === null || (typeof v === 'string' && TOKEN_PATTERN.test(v))
+      ? null
+      : "The viewer token must be 8–128 characters of A–Z, a–z, 0–9, '-' and '_'.",
+  ffmpegPath: (v) =>
+    typeof v === 'string' && v.length <= 4096 && !v.includes('\0') ? null : 'The ffmpeg path is not a path.',
+  encoder: (v) =>
+    typeof v === 'string' && (v === '' || ENCODER_PATTERN.test(v)) ? null : 'Unknown encoder name.',
+};
+
+/**
+ * Checks settings from anywhere (a UI form, IPC, the settings file, CLI flags). Returns the settings
+ * with every bad or missing field replaced by its value in `fallback`, and one error per bad field:
+ * a form shows the errors and refuses to start; a settings file loads the repaired settings and warns.
+ */
+export function validateSettings(
+  input: unknown,
+  fallback: Readonly<Settings> = DEFAULT_SETTINGS,
+): { settings: Settings; errors: FieldError[] } {
+  const source = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  const settings = { ...fallback } as Settings;
+  const errors: FieldError[] = [];
+  for (const field of Object.keys(CHECKS) as (keyof Settings)[]) {
+    if (!(field in source) || source[field] === undefined) continue;
+    const problem = CHECKS[field](source[field]);
+    if (problem) errors.push({ field, message: problem });
+    else (settings as unknown as Record<string, unknown>)[field] = source[field];
+  }
+  return { settings, errors };
+}

@@ -1,0 +1,259 @@
+/**
+ * Screen sharing end to end: a real Xvfb screen, a real SharingSession (ffmpeg x11grab + libx264),
+ * and real viewers (ffmpeg decoding the link) that check what was painted on the screen.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { SessionState } from '../server/api.js';
+import { SessionError, SharingSession } from '../server/session.js';
+import { DEFAULT_SETTINGS } from '../server/settings.js';
+import { isAlive, killAll, runToExit, spawnTracked, waitFor } from './helpers/processes.js';
+import { startXvfb, type Xvfb } from './helpers/xvfb.js';
+
+const RED = [255, 0, 0];
+const BLUE = [0, 0, 255];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function near(pixel: number[], colour: number[]): boolean {
+  return pixel.every((v, i) => Math.abs(v - colour[i]) < 40);
+}
+
+/** A viewer that decodes every frame to one averaged RGB pixel, and remembers when each came. */
+function pixelViewer(
+  url: string,
+  seconds: number,
+): { child: ChildProcess; frames: { atMs: number; rgb: number[] }[] } {
+  const child = spawnTracked('ffmpeg', [
+    '-v',
+    'error',
+    '-i',
+    url,
+    '-t',
+    String(seconds),
+    '-vf',
+    'scale=1:1',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-',
+  ]);
+  const frames: { atMs: number; rgb: number[] }[] = [];
+  let pending = Buffer.alloc(0);
+  child.stdout?.on('data', (chunk: Buffer) => {
+    pending = Buffer.concat([pending, chunk]);
+    while (pending.length >= 3) {
+      frames.push({ atMs: Date.now(), rgb: [...pending.subarray(0, 3)] });
+      pending = pending.subarray(3);
+    }
+  });
+  return { child, frames };
+}
+
+const exited = (child: ChildProcess): Promise<number | null> =>
+  child.exitCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise((resolve) => child.once('close', (code) => resolve(code)));
+
+describe('mkvcast share: a SharingSession capturing a real X screen', { timeout: 120_000 }, () => {
+  let xvfb: Xvfb;
+  let session: SharingSession;
+  const states: SessionState['kind'][] = [];
+
+  before(async () => {
+    xvfb = await startXvfb([{ width: 640, height: 360 }]);
+    await xvfb.paint('#ff0000');
+    session = new SharingSession(
+      { ...DEFAULT_SETTINGS, fps: 15, host: '127.0.0.1', port: await freePort(), keyframeIntervalSec: 0.5 },
+      { display: xvfb.display, env: { ...process.env, DISPLAY: xvfb.display } },
+    );
+    session.on('state', (s: SessionState) => states.push(s.kind));
+  });
+  after(async () => {
+    await session.stop();
+    await killAll();
+    await xvfb.stop();
+  });
+
+  it('shows what is on the screen, and a change of colour within 1 s', async () => {
+    await session.start();
+    assert.equal(session.state.kind, 'live');
+    const url = session.links[0].url;
+    const viewer = pixelViewer(url, 8);
+    await waitFor('a red frame', () => viewer.frames.some((f) => near(f.rgb, RED)), { timeoutMs: 10_000 });
+    const paintedAt = Date.now();
+    await xvfb.paint('#0000ff');
+    const blue = await waitFor(
+      'a blue frame',
+      () => viewer.frames.find((f) => f.atMs >= paintedAt && near(f.rgb, BLUE)),
+      {
+        timeoutMs: 5000,
+        intervalMs: 20,
+      },
+    );
+    assert.ok(blue.atMs - paintedAt < 1000, `the change showed after ${blue.atMs - paintedAt} ms`);
+    viewer.child.kill('SIGKILL');
+  });
+
+  it('an encoder killed with SIGKILL is restarted and the same viewer connection keeps decoding', async () => {
+    const url = session.links[0].url;
+    const viewer = spawnTracked('ffmpeg', ['-v', 'error', '-i', url, '-t', '6', '-f', 'null', '-'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    viewer.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    await waitFor('the viewer in /status', () => session.viewers().length > 0);
+    const pid = session.ffmpegPid as number;
+    const before = states.length;
+    process.kill(pid, 'SIGKILL');
+    await waitFor('live again', () => states.slice(before).join(',') === 'restarting,live', {
+      timeoutMs: 10_000,
+    });
+    assert.notEqual(session.ffmpegPid, pid);
+    assert.equal(
+      await exited(viewer),
+      0,
+      `the viewer decoded 6 s across the restart without errors: ${stderr}`,
+    );
+    assert.equal(session.stats().restarts, 1);
+  });
+
+  it('after stop() no ffmpeg process and no listening socket remain', async () => {
+    const pid = session.ffmpegPid as number;
+    const port = session.port;
+    assert.ok(isAlive(pid));
+    await session.stop();
+    assert.equal(session.state.kind, 'idle');
+    assert.equal(isAlive(pid), false);
+    const probe = await runToExit(
+      'ffmpeg',
+      ['-v', 'error', '-i', `http://127.0.0.1:${port}/live.mkv`, '-t', '1', '-f', 'null', '-'],
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    assert.notEqual(probe.code, 0, 'nothing answers on the port');
+  });
+});
+
+describe(
+  'SharingSession refuses bad settings and a missing ffmpeg with what to do',
+  { timeout: 60_000 },
+  () => {
+    let xvfb: Xvfb;
+    before(async () => {
+      xvfb = await startXvfb([{ width: 320, height: 240 }]);
+    });
+    after(() => xvfb.stop());
+
+    const attempt = async (settings: Partial<typeof DEFAULT_SETTINGS>, env: NodeJS.ProcessEnv = {}) => {
+      const session = new SharingSession(
+        { ...DEFAULT_SETTINGS, host: '127.0.0.1', port: await freePort(), ...settings },
+        { display: xvfb.display, env: { ...process.env, DISPLAY: xvfb.display, ...env } },
+      );
+      await assert.rejects(session.start());
+      const state = session.state;
+      assert.equal(state.kind, 'error');
+      return state.kind === 'error' ? state.error : assert.fail();
+    };
+
+    it('fps 0 and port 80 are field errors', async () => {
+      assert.equal((await attempt({ fps: 0 })).field, 'fps');
+      const port = await attempt({ port: 80 });
+      assert.equal(port.field, 'port');
+      assert.match(port.message, /Port must be a whole number from 1024 to 65535/);
+    });
+
+    it('an unknown screen is an error on the screen field, listing the screens there are', async () => {
+      const error = await attempt({ screenId: 'HDMI-9' });
+      assert.equal(error.field, 'screenId');
+      assert.match(error.message, /There is no screen "HDMI-9"/);
+    });
+
+    it('a port in use says which and what to do', async () => {
+      const blocker = createServer();
+      await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+      const port = (blocker.address() as { port: number }).port;
+      const error = await attempt({ port });
+      blocker.close();
+      assert.equal(error.code, 'PORT_IN_USE');
+      assert.equal(error.field, 'port');
+      assert.match(error.message, new RegExp(`Port ${port} is in use`));
+    });
+
+    it('no ffmpeg on PATH, or a bad FFMPEG_PATH, gives the install message', async () => {
+      const none = await attempt({}, { PATH: '', FFMPEG_PATH: '' });
+      assert.equal(none.code, 'FFMPEG_MISSING');
+      assert.match(none.fix, /apt-get install ffmpeg/);
+      const bad = await attempt({}, { FFMPEG_PATH: '/nonexistent/ffmpeg' });
+      assert.equal(bad.code, 'FFMPEG_MISSING');
+      assert.match(bad.message, /\/nonexistent\/ffmpeg/);
+      assert.ok(SessionError);
+    });
+  },
+);
+
+describe('two screens: each X screen can be listed and shared', { timeout: 60_000 }, () => {
+  let xvfb: Xvfb;
+  before(async () => {
+    xvfb = await startXvfb([
+      { width: 640, height: 360 },
+      { width: 320, height: 240 },
+    ]);
+  });
+  after(async () => {
+    await killAll();
+    await xvfb.stop();
+  });
+
+  it('mkvcast share --list-screens shows the second screen, and sharing it gives its size', async () => {
+    const list = await runToExit('node', [
+      'bin/mkvcast.js',
+      'share',
+      '--list-screens',
+      '--display',
+      `${xvfb.display}.1`,
+    ]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout.toString(), /320x240\+0\+0/);
+    const session = new SharingSession(
+      { ...DEFAULT_SETTINGS, fps: 10, host: '127.0.0.1', port: await freePort() },
+      { display: `${xvfb.display}.1`, env: { ...process.env, DISPLAY: `${xvfb.display}.1` } },
+    );
+    await session.start();
+    try {
+      const probe = await runToExit(
+        'ffprobe',
+        [
+          '-v',
+          'error',
+          '-select_streams',
+          'v',
+          '-show_entries',
+          'stream=width,height',
+          '-of',
+          'csv=p=0',
+          session.links[0].url,
+        ],
+        {
+          timeoutMs: 15_000,
+        },
+      );
+      assert.equal(probe.stdout.toString().trim(), '320,240');
+    } finally {
+      await session.stop();
+    }
+  });
+});
