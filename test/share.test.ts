@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { SessionState } from '../server/api.js';
 import { SessionError, SharingSession } from '../server/session.js';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
-import { isAlive, killAll, runToExit, spawnTracked, waitFor } from './helpers/processes.js';
+import { childPids, isAlive, killAll, runToExit, spawnTracked, waitFor } from './helpers/processes.js';
 import { startXvfb, type Xvfb } from './helpers/xvfb.js';
 
 const RED = [255, 0, 0];
@@ -254,6 +254,127 @@ describe('two screens: each X screen can be listed and shared', { timeout: 60_00
       assert.equal(probe.stdout.toString().trim(), '320,240');
     } finally {
       await session.stop();
+    }
+  });
+});
+
+describe('mkvcast share on the command line', { timeout: 90_000 }, () => {
+  let xvfb: Xvfb;
+  before(async () => {
+    xvfb = await startXvfb([{ width: 320, height: 240 }]);
+  });
+  after(async () => {
+    await killAll();
+    await xvfb.stop();
+  });
+
+  /** Starts `mkvcast share` and resolves with its process, printed link and ffmpeg child pid. */
+  async function startShare(
+    extra: string[] = [],
+  ): Promise<{ child: ChildProcess; url: string; ffmpegPid: number }> {
+    const port = await freePort();
+    const child = spawnTracked(
+      process.execPath,
+      [
+        'bin/mkvcast.js',
+        'share',
+        '--display',
+        xvfb.display,
+        '--fps',
+        '10',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        ...extra,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const url = await waitFor(
+      `the link (stderr: ${stderr})`,
+      () => /http:\/\/127\.0\.0\.1:\d+\/\S*live\.mkv/.exec(stdout)?.[0],
+      {
+        timeoutMs: 15_000,
+      },
+    );
+    const ffmpegPid = await waitFor('the ffmpeg child', () => childPids(child.pid as number)[0]);
+    return { child, url, ffmpegPid };
+  }
+
+  it('prints a link with a fresh viewer token, serves the screen, and Ctrl-C stops cleanly', async () => {
+    await xvfb.paint('#ff0000');
+    const { child, url, ffmpegPid } = await startShare();
+    assert.match(url, /\/[A-Za-z0-9_-]{22}\/live\.mkv$/, 'the link carries a 22-character token');
+    const frame = await runToExit(
+      'ffmpeg',
+      [
+        '-v',
+        'error',
+        '-i',
+        url,
+        '-vf',
+        'select=gte(n\\,3),scale=1:1',
+        '-frames:v',
+        '1',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+        '-',
+      ],
+      { timeoutMs: 15_000 },
+    );
+    assert.ok(near([...frame.stdout], RED), `the viewer saw ${[...frame.stdout]}`);
+    const withoutToken = await fetch(url.replace(/\/[^/]+\/live\.mkv$/, '/live.mkv'));
+    assert.equal(withoutToken.status, 404);
+    child.kill('SIGINT');
+    assert.equal(await exited(child), 0);
+    assert.equal(isAlive(ffmpegPid), false, 'ffmpeg is gone');
+    const again = createServer();
+    await new Promise<void>((resolve, reject) => {
+      again.once('error', reject);
+      again.listen(Number(new URL(url).port), '127.0.0.1', resolve);
+    });
+    again.close();
+  });
+
+  it('no ffmpeg outlives an mkvcast that was killed outright', async () => {
+    const { child, ffmpegPid } = await startShare(['--token', 'none']);
+    child.kill('SIGKILL');
+    await exited(child);
+    await waitFor('ffmpeg to exit after its parent died', () => !isAlive(ffmpegPid), { timeoutMs: 5000 });
+  });
+});
+
+describe('a display that goes away while sharing', { timeout: 60_000 }, () => {
+  it('ends sharing with a clear error, and nothing is left running', async () => {
+    const xvfb = await startXvfb([{ width: 320, height: 240 }]);
+    const session = new SharingSession(
+      { ...DEFAULT_SETTINGS, fps: 10, host: '127.0.0.1', port: await freePort() },
+      { display: xvfb.display, env: { ...process.env, DISPLAY: xvfb.display }, backoffMs: [100] },
+    );
+    try {
+      await session.start();
+      const pid = session.ffmpegPid as number;
+      await xvfb.stop();
+      const state = await waitFor(
+        'the error state',
+        () => (session.state.kind === 'error' ? session.state : null),
+        {
+          timeoutMs: 20_000,
+        },
+      );
+      assert.match(state.error.message, /display|screen/i);
+      assert.ok(state.error.fix.length > 0);
+      assert.equal(isAlive(pid), false);
+      assert.equal(session.port, 0, 'the server is closed');
+    } finally {
+      await session.stop();
+      await xvfb.stop();
     }
   });
 });
