@@ -378,3 +378,126 @@ describe('a display that goes away while sharing', { timeout: 60_000 }, () => {
     }
   });
 });
+
+describe('changes while sharing', { timeout: 90_000 }, () => {
+  let xvfb: Xvfb;
+  before(async () => {
+    xvfb = await startXvfb([{ width: 640, height: 360 }]);
+  });
+  after(async () => {
+    await killAll();
+    await xvfb.stop();
+  });
+
+  it('a monitor that changes size is captured again at its new size; one that goes away stops sharing', async () => {
+    // The monitor layout as RandR would report it; Xvfb itself cannot resize, so the test changes it here.
+    let monitors = [
+      { id: 'DP-1', name: 'DP-1', x: 0, y: 0, width: 320, height: 240, scaleFactor: 1, primary: true },
+    ];
+    const session = new SharingSession(
+      { ...DEFAULT_SETTINGS, fps: 10, host: '127.0.0.1', port: await freePort() },
+      {
+        display: xvfb.display,
+        env: { ...process.env, DISPLAY: xvfb.display },
+        listScreens: async () => monitors,
+        screenPollMs: 200,
+      },
+    );
+    const size = async (): Promise<string> =>
+      (
+        await runToExit(
+          'ffprobe',
+          [
+            '-v',
+            'error',
+            '-select_streams',
+            'v',
+            '-show_entries',
+            'stream=width,height',
+            '-of',
+            'csv=p=0',
+            session.links[0].url,
+          ],
+          {
+            timeoutMs: 15_000,
+          },
+        )
+      ).stdout
+        .toString()
+        .trim();
+    try {
+      await session.start();
+      assert.equal(await size(), '320,240');
+      const viewer = spawnTracked('ffmpeg', ['-v', 'error', '-i', session.links[0].url, '-f', 'null', '-'], {
+        stdio: 'ignore',
+      });
+      await waitFor('the viewer', () => session.viewers().length === 1);
+      monitors = [{ ...monitors[0], width: 640, height: 360 }];
+      await waitFor('the new size', async () => (await size()) === '640,360', {
+        timeoutMs: 15_000,
+        intervalMs: 500,
+      });
+      assert.equal(
+        await exited(viewer),
+        0,
+        "the old viewer's stream ended cleanly: its player needs the new header",
+      );
+      monitors = [];
+      const state = await waitFor(
+        'the error',
+        () => (session.state.kind === 'error' ? session.state : null),
+        { timeoutMs: 10_000 },
+      );
+      assert.equal(state.error.code, 'SCREEN_NOT_FOUND');
+      assert.match(state.error.message, /DP-1 being shared is gone/);
+    } finally {
+      await session.stop();
+    }
+  });
+
+  it('new capture settings restart the encoder while viewers keep playing; kick drops one viewer', async () => {
+    const session = new SharingSession(
+      { ...DEFAULT_SETTINGS, fps: 10, host: '127.0.0.1', port: await freePort() },
+      { display: xvfb.display, env: { ...process.env, DISPLAY: xvfb.display } },
+    );
+    try {
+      await session.start();
+      const url = session.links[0].url;
+      const keeps = spawnTracked('ffmpeg', ['-v', 'error', '-i', url, '-t', '5', '-f', 'null', '-'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      keeps.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      const kicked = spawnTracked('ffmpeg', ['-v', 'error', '-i', url, '-f', 'null', '-'], {
+        stdio: 'ignore',
+      });
+      const viewers = await waitFor('two viewers', () =>
+        session.viewers().length === 2 ? session.viewers() : null,
+      );
+      const pid = session.ffmpegPid;
+      const startedMs = Date.now();
+      // A new keyframe interval keeps the stream's header (same size, same SPS): the new run is spliced in.
+      assert.deepEqual(await session.updateSettings({ ...session.settings, keyframeIntervalSec: 2 }), []);
+      await waitFor('a new encoder', () => session.ffmpegPid !== null && session.ffmpegPid !== pid, {
+        timeoutMs: 10_000,
+      });
+      await waitFor('live again', () => session.state.kind === 'live', { timeoutMs: 10_000 });
+      assert.deepEqual(
+        (await session.updateSettings({ ...session.settings, fps: 0 })).map((e) => e.field),
+        ['fps'],
+      );
+      // The viewer that connected last is kicked (ids are random, so find it by order of arrival).
+      const newest = viewers.reduce((a, b) => (a.since > b.since ? a : b));
+      assert.equal(session.kick(newest.id), true);
+      await exited(kicked);
+      assert.equal(await exited(keeps), 0, `the other viewer played through the restart: ${stderr}`);
+      assert.ok(
+        Date.now() - startedMs > 3500,
+        'it decoded its 5 s in real time, not cut short by an end of stream',
+      );
+      assert.equal(session.settings.keyframeIntervalSec, 2);
+    } finally {
+      await session.stop();
+    }
+  });
+});
