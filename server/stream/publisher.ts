@@ -45,6 +45,7 @@ export class Publisher extends EventEmitter {
   private ended = false;
   private recent: { atMs: number; bytes: number }[] = [];
   private droppedCount = 0;
+  private viewersEventPending = false;
   /** Fan-out times of the last clusters (ms from arrival to the last viewer's write), a ring. */
   private readonly fanoutMs = new Float64Array(512);
   private fanoutCount = 0;
@@ -108,13 +109,26 @@ export class Publisher extends EventEmitter {
       this.viewers.delete(meta.id);
       if (reason === 'too slow' || reason === 'stalled') this.droppedCount += 1;
       this.emit('viewer-closed', meta, reason);
-      this.emit('viewers', this.viewerInfos());
+      this.viewersChanged();
     });
     if (this.initHeader)
       viewer.start(this.initHeader.bytes, this.ring.startBurst(this.options.fastStartSegments));
     if (this.ended) viewer.end();
-    this.emit('viewers', this.viewerInfos());
+    this.viewersChanged();
     return viewer;
+  }
+
+  /**
+   * One 'viewers' event per turn of the event loop, however many viewers joined or left in it: a
+   * burst of 2000 joins would otherwise build the list 2000 times.
+   */
+  private viewersChanged(): void {
+    if (this.viewersEventPending) return;
+    this.viewersEventPending = true;
+    setImmediate(() => {
+      this.viewersEventPending = false;
+      if (this.listenerCount('viewers') > 0) this.emit('viewers', this.viewerInfos());
+    });
   }
 
   kick(id: string): boolean {

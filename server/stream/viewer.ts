@@ -44,6 +44,11 @@ interface Queued {
  */
 export type Framing = 'chunked' | 'close';
 
+/**
+ * Each chunk ends with its own CRLF, written with it. (Putting it in front of the next chunk's size
+ * line would save a buffer per write, but some clients, VLC's chunked reader among them, wait for a
+ * chunk's CRLF before handing its last bytes on: a frame of latency.)
+ */
 const CRLF = Buffer.from('\r\n');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
 
