@@ -134,3 +134,53 @@ export interface SessionStats {
   uptimeSec: number;
   restarts: number;
 }
+
+/** Everything the window knows at once: sent when it opens, then kept current by the subscriptions. */
+export interface SessionSnapshot {
+  state: SessionState;
+  links: ShareLinkInfo[];
+  viewers: ViewerInfo[];
+  stats: SessionStats;
+}
+
+export type SaveSettingsResult = { ok: true; settings: Settings } | { ok: false; errors: FieldError[] };
+export type StartResult = { ok: true } | { ok: false; error: UserError };
+
+/**
+ * The one object the preload exposes to the renderer as `window.mkvcast`. Every call is checked by
+ * the main process (arguments and sender); subscriptions return their unsubscribe function.
+ */
+export interface MkvcastApi {
+  listScreens(): Promise<ScreenInfo[]>;
+  getSettings(): Promise<Settings>;
+  saveSettings(settings: Settings): Promise<SaveSettingsResult>;
+  start(): Promise<StartResult>;
+  stop(): Promise<void>;
+  kick(viewerId: string): Promise<boolean>;
+  copyLink(url: string): Promise<void>;
+  /** Replaces the viewer token (links sent before stop working) and returns the saved settings. */
+  newToken(): Promise<Settings>;
+  getState(): Promise<SessionSnapshot>;
+  onState(callback: (state: SessionState, links: ShareLinkInfo[]) => void): () => void;
+  onViewers(callback: (viewers: ViewerInfo[]) => void): () => void;
+  onStats(callback: (stats: SessionStats) => void): () => void;
+  /** The screens changed (plugged, unplugged, resized). */
+  onScreens(callback: (screens: ScreenInfo[]) => void): () => void;
+}
+
+/** IPC channel names: renderer → main requests (invoke/handle), then main → renderer pushes. */
+export const IPC = {
+  listScreens: 'mkvcast:list-screens',
+  getSettings: 'mkvcast:get-settings',
+  saveSettings: 'mkvcast:save-settings',
+  start: 'mkvcast:start',
+  stop: 'mkvcast:stop',
+  kick: 'mkvcast:kick',
+  copyLink: 'mkvcast:copy-link',
+  newToken: 'mkvcast:new-token',
+  getState: 'mkvcast:get-state',
+  pushState: 'mkvcast:state',
+  pushViewers: 'mkvcast:viewers',
+  pushStats: 'mkvcast:stats',
+  pushScreens: 'mkvcast:screens',
+} as const;

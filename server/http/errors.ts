@@ -19,7 +19,7 @@ export function listenError(error: NodeJS.ErrnoException, host: string, port: nu
       return new HttpError(
         'PORT_IN_USE',
         `Port ${port} is in use by another program.`,
-        `Pick another with --port, e.g. --port ${port === 65535 ? 8081 : port + 1}.`,
+        `Pick another port, e.g. ${port === 65535 ? 8081 : port + 1} (--port on the command line).`,
         { cause: error },
       );
     case 'EACCES':

@@ -1,0 +1,56 @@
+/** Checks for what arrives over IPC: every handler's sender and arguments, before anything runs. */
+
+export class IpcArgumentError extends Error {
+  override readonly name = 'IpcArgumentError';
+  readonly code = 'BAD_IPC_ARGUMENT';
+}
+
+/**
+ * Whether a request comes from the app's own page: the same file:// URL as the index the window
+ * loaded (a fragment or query does not matter), never a page it was navigated to.
+ */
+export function isAppSender(frameUrl: string | undefined | null, appUrl: string): boolean {
+  if (!frameUrl) return false;
+  let from: URL;
+  let app: URL;
+  try {
+    from = new URL(frameUrl);
+    app = new URL(appUrl);
+  } catch {
+    return false;
+  }
+  return from.protocol === 'file:' && from.protocol === app.protocol && from.pathname === app.pathname;
+}
+
+/** A request that takes no arguments got none. */
+export function noArgs(args: readonly unknown[]): void {
+  if (args.length > 0) throw new IpcArgumentError(`expected no arguments, got ${args.length}`);
+}
+
+/** A viewer id as the server makes them: short and URL-safe. */
+export function viewerIdArg(args: readonly unknown[]): string {
+  const [id] = args;
+  if (args.length !== 1 || typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
+    throw new IpcArgumentError('expected one viewer id');
+  }
+  return id;
+}
+
+/** Text to copy: one line, bounded. */
+export function copyTextArg(args: readonly unknown[]): string {
+  const [text] = args;
+  // eslint-disable-next-line no-control-regex
+  if (args.length !== 1 || typeof text !== 'string' || text.length > 2048 || /[\u0000-\u001f]/.test(text)) {
+    throw new IpcArgumentError('expected one line of text to copy');
+  }
+  return text;
+}
+
+/** A settings object; its fields are checked by validateSettings. */
+export function settingsArg(args: readonly unknown[]): Record<string, unknown> {
+  const [value] = args;
+  if (args.length !== 1 || typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new IpcArgumentError('expected one settings object');
+  }
+  return value as Record<string, unknown>;
+}

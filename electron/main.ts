@@ -1,0 +1,253 @@
+/**
+ * The Electron main process: one window, a tray, IPC to an AppController over a SharingSession, and
+ * the settings file. Everything worth testing alone lives in the modules it imports.
+ */
+import {
+  app,
+  BrowserWindow,
+  clipboard,
+  ipcMain,
+  Menu,
+  nativeImage,
+  screen,
+  session as electronSession,
+  Tray,
+  type IpcMainInvokeEvent,
+  type MenuItemConstructorOptions,
+} from 'electron';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { IPC, type ScreenInfo } from '../server/api.js';
+import { screensFromDisplays, x11Problem } from '../server/screens.js';
+import { SharingSession } from '../server/session.js';
+import { AppController } from './controller.js';
+import { copyTextArg, IpcArgumentError, isAppSender, noArgs, settingsArg, viewerIdArg } from './ipc-args.js';
+import { SettingsFile } from './settings-file.js';
+import { trayModel, type TrayAction } from './tray-menu.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url)); // dist/electron
+const ROOT = join(HERE, '..', '..');
+const INDEX = join(ROOT, 'renderer', 'dist', 'index.html');
+const INDEX_URL = pathToFileURL(INDEX).href;
+const PRELOAD = join(HERE, 'preload.cjs');
+const ASSETS = join(ROOT, 'assets');
+
+let window: BrowserWindow | null = null;
+let tray: Tray | null = null;
+let quitting = false;
+
+function currentScreens(): ScreenInfo[] {
+  return screensFromDisplays(screen.getAllDisplays(), screen.getPrimaryDisplay().id);
+}
+
+/** Electron's displays, unless x11grab could not capture them (Wayland, no DISPLAY): then why not. */
+async function capturableScreens(): Promise<ScreenInfo[]> {
+  const problem = process.platform === 'linux' ? x11Problem(process.env, process.env.DISPLAY) : null;
+  if (problem) throw problem;
+  return currentScreens();
+}
+
+function send(channel: string, ...args: unknown[]): void {
+  if (window && !window.isDestroyed()) window.webContents.send(channel, ...args);
+}
+
+function showWindow(): void {
+  if (!window || window.isDestroyed()) window = createWindow();
+  if (window.isMinimized()) window.restore();
+  window.show();
+  window.focus();
+}
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 920,
+    height: 860,
+    minWidth: 420,
+    minHeight: 480,
+    show: false,
+    title: 'mkvcast',
+    icon: join(ASSETS, 'icon.png'),
+    webPreferences: {
+      preload: PRELOAD,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+      devTools: !app.isPackaged,
+    },
+  });
+  win.once('ready-to-show', () => win.show());
+  // Closing the window keeps sharing (the tray stays); Quit stops it.
+  win.on('close', (event) => {
+    if (!quitting && tray) {
+      event.preventDefault();
+      win.hide();
+    }
+  });
+  void win.loadFile(INDEX);
+  return win;
+}
+
+/** Every web page the app creates: no navigation, no new windows, no webviews. */
+function lockDown(): void {
+  const ses = electronSession.defaultSession;
+  ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-navigate', (event) => event.preventDefault());
+    contents.on('will-redirect', (event) => event.preventDefault());
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  });
+}
+
+/** One handler a channel: the sender must be our page, and `run` checks the arguments. */
+function handle(channel: string, run: (args: unknown[]) => unknown): void {
+  ipcMain.handle(channel, (event: IpcMainInvokeEvent, ...args: unknown[]) => {
+    if (!isAppSender(event.senderFrame?.url, INDEX_URL)) {
+      throw new IpcArgumentError(`${channel} refused: the request did not come from the mkvcast window`);
+    }
+    return run(args);
+  });
+}
+
+function registerIpc(controller: AppController): void {
+  const withoutArgs =
+    (run: () => unknown) =>
+    (args: unknown[]): unknown => {
+      noArgs(args);
+      return run();
+    };
+  handle(
+    IPC.listScreens,
+    withoutArgs(() => controller.listScreens()),
+  );
+  handle(
+    IPC.getSettings,
+    withoutArgs(() => controller.getSettings()),
+  );
+  handle(IPC.saveSettings, (args) => controller.saveSettings(settingsArg(args)));
+  handle(
+    IPC.start,
+    withoutArgs(() => controller.start()),
+  );
+  handle(
+    IPC.stop,
+    withoutArgs(() => controller.stop()),
+  );
+  handle(IPC.kick, (args) => controller.kick(viewerIdArg(args)));
+  handle(IPC.copyLink, (args) => controller.copyLink(copyTextArg(args)));
+  handle(
+    IPC.newToken,
+    withoutArgs(() => controller.newToken()),
+  );
+  handle(
+    IPC.getState,
+    withoutArgs(() => controller.getState()),
+  );
+}
+
+function updateTray(session: SharingSession, run: (action: TrayAction) => void): void {
+  if (!tray) return;
+  const model = trayModel(session.state, session.links, session.viewers().length);
+  tray.setImage(nativeImage.createFromPath(join(ASSETS, model.live ? 'tray-live.png' : 'tray-idle.png')));
+  tray.setToolTip(model.tooltip);
+  const template: MenuItemConstructorOptions[] = model.items.map((item) =>
+    item.kind === 'separator'
+      ? { type: 'separator' }
+      : item.kind === 'info'
+        ? { label: item.label, enabled: false }
+        : { label: item.label, enabled: item.enabled, click: () => run(item.action) },
+  );
+  tray.setContextMenu(Menu.buildFromTemplate(template));
+}
+
+async function main(): Promise<void> {
+  lockDown();
+  const settingsFile = new SettingsFile(join(app.getPath('userData'), 'settings.json'));
+  const loaded = await settingsFile.load();
+  for (const warning of loaded.warnings) console.warn(`mkvcast: ${warning}`);
+
+  const session = new SharingSession(loaded.settings, { listScreens: capturableScreens });
+  const controller = new AppController({
+    session,
+    listScreens: capturableScreens,
+    persist: (settings) => settingsFile.save(settings),
+    copyText: (text) => clipboard.writeText(text),
+  });
+  registerIpc(controller);
+
+  const runTrayAction = (action: TrayAction): void => {
+    switch (action) {
+      case 'start':
+        // A failure shows as the session's error state, in the window and the tray.
+        void controller.start();
+        return;
+      case 'stop':
+        void controller.stop();
+        return;
+      case 'copy-link': {
+        const link = session.links[0];
+        if (link) clipboard.writeText(link.url);
+        return;
+      }
+      case 'show':
+        showWindow();
+        return;
+      case 'quit':
+        app.quit();
+        return;
+    }
+  };
+  const refreshTray = (): void => updateTray(session, runTrayAction);
+
+  controller.on('state', (state, links) => {
+    send(IPC.pushState, state, links);
+    refreshTray();
+  });
+  controller.on('viewers', (viewers) => {
+    send(IPC.pushViewers, viewers);
+    refreshTray();
+  });
+  controller.on('stats', (stats) => send(IPC.pushStats, stats));
+  const pushScreens = (): void => send(IPC.pushScreens, currentScreens());
+  screen.on('display-added', pushScreens);
+  screen.on('display-removed', pushScreens);
+  screen.on('display-metrics-changed', pushScreens);
+
+  tray = new Tray(nativeImage.createFromPath(join(ASSETS, 'tray-idle.png')));
+  tray.on('click', showWindow);
+  refreshTray();
+
+  // Quit stops ffmpeg and the server first, then lets the app exit.
+  let stopped = false;
+  app.on('before-quit', (event) => {
+    quitting = true;
+    if (stopped) return;
+    event.preventDefault();
+    controller.close();
+    session
+      .stop()
+      .catch((error: unknown) => console.error('mkvcast: stopping the session failed:', error))
+      .finally(() => {
+        stopped = true;
+        app.quit();
+      });
+  });
+  app.on('window-all-closed', () => {
+    if (!tray) app.quit();
+  });
+
+  window = createWindow();
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', showWindow);
+  app.whenReady().then(main, (error: unknown) => {
+    console.error('mkvcast could not start:', error);
+    app.exit(1);
+  });
+}

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runInNewContext } from 'node:vm';
+import { IPC, type MkvcastApi } from '../server/api.js';
+
+// The bundle `npm run build` makes (build:preload), next to this compiled test.
+const BUNDLE = fileURLToPath(new URL('./preload.cjs', import.meta.url));
+
+interface Loaded {
+  exposed: Map<string, unknown>;
+  invoked: unknown[][];
+  listeners: Map<string, ((...args: unknown[]) => void)[]>;
+  required: string[];
+}
+
+async function loadPreload(): Promise<Loaded> {
+  const loaded: Loaded = { exposed: new Map(), invoked: [], listeners: new Map(), required: [] };
+  const electron = {
+    contextBridge: { exposeInMainWorld: (key: string, api: unknown) => loaded.exposed.set(key, api) },
+    ipcRenderer: {
+      invoke: (...args: unknown[]) => {
+        loaded.invoked.push(args);
+        return Promise.resolve('answer');
+      },
+      on: (channel: string, listener: (...args: unknown[]) => void) =>
+        loaded.listeners.set(channel, [...(loaded.listeners.get(channel) ?? []), listener]),
+      off: (channel: string, listener: (...args: unknown[]) => void) =>
+        loaded.listeners.set(
+          channel,
+          (loaded.listeners.get(channel) ?? []).filter((l) => l !== listener),
+        ),
+    },
+  };
+  // A sandboxed preload may require 'electron' and little else: anything more fails here.
+  const require = (name: string): unknown => {
+    loaded.required.push(name);
+    if (name !== 'electron') throw new Error(`a sandboxed preload cannot require ${name}`);
+    return electron;
+  };
+  const code = await readFile(BUNDLE, 'utf8');
+  runInNewContext(code, { require, module: { exports: {} }, exports: {} }, { filename: BUNDLE });
+  return loaded;
+}
+
+describe('the preload bundle', () => {
+  it('requires only electron and exposes one object, window.mkvcast', async () => {
+    const { exposed, required } = await loadPreload();
+    assert.deepEqual(required, ['electron']);
+    assert.deepEqual([...exposed.keys()], ['mkvcast']);
+  });
+
+  it('sends each call on its channel with its arguments', async () => {
+    const { exposed, invoked } = await loadPreload();
+    const api = exposed.get('mkvcast') as MkvcastApi;
+    await api.listScreens();
+    await api.kick('v1');
+    await api.saveSettings({ fps: 10 } as never);
+    await api.copyLink('http://x/live.mkv');
+    assert.deepEqual(invoked, [
+      [IPC.listScreens],
+      [IPC.kick, 'v1'],
+      [IPC.saveSettings, { fps: 10 }],
+      [IPC.copyLink, 'http://x/live.mkv'],
+    ]);
+  });
+
+  it('delivers pushes to subscribers without the IPC event, until they unsubscribe', async () => {
+    const { exposed, listeners } = await loadPreload();
+    const api = exposed.get('mkvcast') as MkvcastApi;
+    const seen: unknown[] = [];
+    const off = api.onState((state, links) => seen.push([state, links]));
+    const push = (): void => {
+      for (const l of listeners.get(IPC.pushState) ?? []) l({ sender: 'event' }, { kind: 'idle' }, []);
+    };
+    push();
+    off();
+    push();
+    assert.deepEqual(seen, [[{ kind: 'idle' }, []]]);
+  });
+});

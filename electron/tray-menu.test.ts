@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ShareLinkInfo } from '../server/api.js';
+import { trayModel, type TrayItem } from './tray-menu.js';
+
+const LINK: ShareLinkInfo = {
+  url: 'http://192.168.1.5:8080/t0k3n/live.mkv',
+  interfaceName: 'eth0',
+  family: 'IPv4',
+};
+const actions = (items: TrayItem[]): string[] =>
+  items.flatMap((i) => (i.kind === 'action' ? [`${i.action}${i.enabled ? '' : ' (disabled)'}`] : []));
+
+describe('trayModel', () => {
+  it('idle: Start sharing, no link to copy, the idle icon', () => {
+    const model = trayModel({ kind: 'idle' }, [], 0);
+    assert.equal(model.live, false);
+    assert.equal(model.tooltip, 'mkvcast — Not sharing');
+    assert.deepEqual(actions(model.items), ['start', 'copy-link (disabled)', 'show', 'quit']);
+  });
+
+  it('live: Stop sharing, Copy link, the viewer count, the live icon', () => {
+    const model = trayModel({ kind: 'live', since: '2026-01-01T00:00:00Z' }, [LINK], 2);
+    assert.equal(model.live, true);
+    assert.deepEqual(model.items[0], { kind: 'info', label: 'Sharing: 2 viewers' });
+    assert.deepEqual(actions(model.items), ['stop', 'copy-link', 'show', 'quit']);
+    assert.equal(trayModel({ kind: 'live', since: '' }, [LINK], 1).tooltip, 'mkvcast — Sharing: 1 viewer');
+  });
+
+  it('starting: Start is disabled until the session settles', () => {
+    assert.deepEqual(actions(trayModel({ kind: 'starting' }, [], 0).items), [
+      'start (disabled)',
+      'copy-link (disabled)',
+      'show',
+      'quit',
+    ]);
+  });
+
+  it('error: says why sharing stopped, and offers Start again', () => {
+    const model = trayModel(
+      {
+        kind: 'error',
+        error: { code: 'PORT_IN_USE', message: 'Port 8080 is in use.', fix: 'Pick another.' },
+      },
+      [],
+      0,
+    );
+    assert.equal(model.tooltip, 'mkvcast — Stopped: Port 8080 is in use.');
+    assert.deepEqual(actions(model.items)[0], 'start');
+  });
+});

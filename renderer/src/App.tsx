@@ -1,0 +1,126 @@
+import { useEffect, useState, type ReactElement } from 'react';
+import type { FieldError, Settings, UserError } from '../../server/api.js';
+import { draftFromSettings, settingsFromDraft, type Draft } from './draft';
+import { LinksPanel } from './LinksPanel';
+import { api } from './mkvcast';
+import { SettingsForm, type FieldErrors } from './SettingsForm';
+import { ShareButton } from './ShareButton';
+import { useSession } from './useSession';
+import { ViewersTable } from './ViewersTable';
+
+function fieldErrors(saveErrors: FieldError[], error: UserError | null): FieldErrors {
+  const byField: FieldErrors = {};
+  for (const e of saveErrors) byField[e.field] ??= { message: e.message };
+  if (error?.field) byField[error.field] = { message: error.message, fix: error.fix };
+  return byField;
+}
+
+export function App(): ReactElement {
+  const { session, screens, settings, setSettings, screensError, loadError } = useSession();
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [saveErrors, setSaveErrors] = useState<FieldError[]>([]);
+  const [startError, setStartError] = useState<UserError | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (settings && !draft) setDraft(draftFromSettings(settings));
+  }, [settings, draft]);
+
+  if (loadError) {
+    return (
+      <main className="app">
+        <p role="alert">mkvcast could not load its settings: {loadError}</p>
+      </main>
+    );
+  }
+  if (!settings || !draft) {
+    return (
+      <main className="app">
+        <p role="status">Loading…</p>
+      </main>
+    );
+  }
+
+  const { state } = session;
+  const error = state.kind === 'error' ? state.error : startError;
+  const errors = fieldErrors(saveErrors, error);
+  const running = state.kind === 'live' || state.kind === 'restarting';
+  const changed = JSON.stringify(settingsFromDraft(draft, settings)) !== JSON.stringify(settings);
+
+  const save = async (): Promise<Settings | null> => {
+    const result = await api().saveSettings(settingsFromDraft(draft, settings));
+    if (!result.ok) {
+      setSaveErrors(result.errors);
+      return null;
+    }
+    setSaveErrors([]);
+    setSettings(result.settings);
+    setDraft(draftFromSettings(result.settings));
+    return result.settings;
+  };
+  const start = async (): Promise<void> => {
+    setBusy(true);
+    setStartError(null);
+    try {
+      if (!(await save())) return;
+      const result = await api().start();
+      if (!result.ok) setStartError(result.error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const newToken = async (): Promise<void> => {
+    const next = await api().newToken();
+    setSettings(next);
+  };
+
+  return (
+    <main className="app">
+      <header>
+        <h1>mkvcast</h1>
+        <p className="tagline">Share this screen on the network as a live video link.</p>
+      </header>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (running) void save();
+          else void start();
+        }}
+      >
+        <SettingsForm
+          draft={draft}
+          onChange={setDraft}
+          screens={screens}
+          screensError={screensError}
+          token={settings.token}
+          errors={errors}
+          onNewToken={() => void newToken()}
+        />
+        {running && changed && (
+          <button type="submit" className="apply">
+            Apply changes
+          </button>
+        )}
+      </form>
+      <ShareButton
+        state={state}
+        uptimeSec={session.stats.uptimeSec}
+        busy={busy}
+        onStart={() => void start()}
+        onStop={() => void api().stop()}
+      />
+      {error && !error.field && (
+        <div className="error" role="alert">
+          <p className="error-message">{error.message}</p>
+          <p className="error-fix">{error.fix}</p>
+        </div>
+      )}
+      {running && (
+        <>
+          <LinksPanel links={session.links} stats={session.stats} />
+          <ViewersTable viewers={session.viewers} onKick={(id) => void api().kick(id)} />
+        </>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,202 @@
+import { useEffect, useState, type ReactElement } from 'react';
+import type { ScreenInfo, Settings } from '../../server/api.js';
+import type { Draft } from './draft';
+import { Field, type FieldProblem } from './Field';
+
+export type FieldErrors = Partial<Record<keyof Settings, FieldProblem>>;
+
+const ADVANCED: readonly (keyof Settings)[] = ['host', 'maxViewers', 'token', 'ffmpegPath', 'encoder'];
+
+export interface SettingsFormProps {
+  draft: Draft;
+  onChange: (draft: Draft) => void;
+  screens: ScreenInfo[];
+  screensError: string | null;
+  token: string | null;
+  errors: FieldErrors;
+  onNewToken: () => void;
+}
+
+export function SettingsForm(props: SettingsFormProps): ReactElement {
+  const { draft, onChange, screens, screensError, token, errors, onNewToken } = props;
+  const set =
+    <K extends keyof Draft>(key: K) =>
+    (value: Draft[K]) =>
+      onChange({ ...draft, [key]: value });
+  const advancedError = ADVANCED.some((field) => errors[field]);
+  const [advancedOpen, setAdvancedOpen] = useState(advancedError);
+  useEffect(() => {
+    if (advancedError) setAdvancedOpen(true);
+  }, [advancedError]);
+
+  return (
+    <fieldset className="settings">
+      <legend>What to share</legend>
+      <Field
+        id="screen"
+        label="Screen"
+        error={errors.screenId ?? (screensError ? { message: screensError } : undefined)}
+      >
+        {(aria) => (
+          <select {...aria} value={draft.screenId} onChange={(e) => set('screenId')(e.target.value)}>
+            <option value="">Primary screen</option>
+            {screens.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+                {s.primary ? ' — primary' : ''}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <div className="row">
+        <Field id="fps" label="Frame rate (fps)" error={errors.fps}>
+          {(aria) => (
+            <input
+              {...aria}
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={60}
+              value={draft.fps}
+              onChange={(e) => set('fps')(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field
+          id="keyframe"
+          label="Keyframe interval (seconds)"
+          hint="Shorter: viewers join and recover faster, but the stream is larger."
+          error={errors.keyframeIntervalSec}
+        >
+          {(aria) => (
+            <input
+              {...aria}
+              type="number"
+              inputMode="decimal"
+              min={0.25}
+              max={10}
+              step={0.25}
+              value={draft.keyframeIntervalSec}
+              onChange={(e) => set('keyframeIntervalSec')(e.target.value)}
+            />
+          )}
+        </Field>
+      </div>
+      <div className="row">
+        <Field id="quality" label="Quality" error={draft.quality === 'custom' ? undefined : errors.quality}>
+          {(aria) => (
+            <select
+              {...aria}
+              value={draft.quality}
+              onChange={(e) => set('quality')(e.target.value as Draft['quality'])}
+            >
+              <option value="low">Low</option>
+              <option value="medium">Medium</option>
+              <option value="high">High</option>
+              <option value="custom">Custom bitrate</option>
+            </select>
+          )}
+        </Field>
+        {draft.quality === 'custom' && (
+          <Field id="bitrate" label="Bitrate (kbit/s)" error={errors.quality}>
+            {(aria) => (
+              <input
+                {...aria}
+                type="number"
+                inputMode="numeric"
+                min={100}
+                max={100000}
+                value={draft.customKbps}
+                onChange={(e) => set('customKbps')(e.target.value)}
+              />
+            )}
+          </Field>
+        )}
+        <Field id="port" label="Port" error={errors.port}>
+          {(aria) => (
+            <input
+              {...aria}
+              type="number"
+              inputMode="numeric"
+              min={1024}
+              max={65535}
+              value={draft.port}
+              onChange={(e) => set('port')(e.target.value)}
+            />
+          )}
+        </Field>
+      </div>
+      <details open={advancedOpen} onToggle={(e) => setAdvancedOpen(e.currentTarget.open)}>
+        <summary>Advanced</summary>
+        <div className="row">
+          <Field
+            id="host"
+            label="Listen on address"
+            hint="0.0.0.0 listens on every network interface."
+            error={errors.host}
+          >
+            {(aria) => <input {...aria} value={draft.host} onChange={(e) => set('host')(e.target.value)} />}
+          </Field>
+          <Field id="max-viewers" label="Max viewers" error={errors.maxViewers}>
+            {(aria) => (
+              <input
+                {...aria}
+                type="number"
+                inputMode="numeric"
+                min={1}
+                value={draft.maxViewers}
+                onChange={(e) => set('maxViewers')(e.target.value)}
+              />
+            )}
+          </Field>
+        </div>
+        <Field
+          id="token"
+          label="Viewer token"
+          hint="Part of every link. A new token cuts off everyone holding an old link."
+          error={errors.token}
+        >
+          {(aria) => (
+            <div className="inline">
+              <input {...aria} readOnly value={token ?? 'none (anyone on the network can watch)'} />
+              <button type="button" onClick={onNewToken}>
+                New token
+              </button>
+            </div>
+          )}
+        </Field>
+        <Field
+          id="ffmpeg-path"
+          label="ffmpeg path"
+          hint="Empty: found automatically."
+          error={errors.ffmpegPath}
+        >
+          {(aria) => (
+            <input
+              {...aria}
+              spellCheck={false}
+              value={draft.ffmpegPath}
+              onChange={(e) => set('ffmpegPath')(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field
+          id="encoder"
+          label="Encoder"
+          hint="Empty: libx264. Or h264_vaapi, h264_nvenc, …"
+          error={errors.encoder}
+        >
+          {(aria) => (
+            <input
+              {...aria}
+              spellCheck={false}
+              value={draft.encoder}
+              onChange={(e) => set('encoder')(e.target.value)}
+            />
+          )}
+        </Field>
+      </details>
+    </fieldset>
+  );
+}

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULT_SETTINGS } from '../../server/settings.js';
+import { draftFromSettings, settingsFromDraft } from './draft.js';
+import { formatBitrate, formatDuration } from './format.js';
+
+describe('the settings form draft', () => {
+  it('round-trips settings, a custom bitrate included', () => {
+    const settings = { ...DEFAULT_SETTINGS, quality: 4000, fps: 24, token: 'abcdefgh12345678' };
+    const draft = draftFromSettings(settings);
+    assert.equal(draft.quality, 'custom');
+    assert.equal(draft.customKbps, '4000');
+    assert.deepEqual(settingsFromDraft(draft, settings), settings);
+  });
+
+  it('passes what was typed on for the main process to judge: empty or text is not a number', () => {
+    const draft = { ...draftFromSettings(DEFAULT_SETTINGS), port: '', fps: 'fast', host: ' 127.0.0.1 ' };
+    const settings = settingsFromDraft(draft, DEFAULT_SETTINGS);
+    assert.ok(Number.isNaN(settings.port));
+    assert.ok(Number.isNaN(settings.fps));
+    assert.equal(settings.host, '127.0.0.1');
+  });
+});
+
+describe('formatting', () => {
+  it('durations and bitrates as the window shows them', () => {
+    assert.equal(formatDuration(0), '0:00');
+    assert.equal(formatDuration(75.6), '1:15');
+    assert.equal(formatDuration(3725), '1:02:05');
+    assert.equal(formatBitrate(800.4), '800 kbit/s');
+    assert.equal(formatBitrate(2500), '2.5 Mbit/s');
+  });
+});

@@ -1,0 +1,309 @@
+/**
+ * The desktop app's window end to end, without the Electron binary: the built renderer in Debian's
+ * Chromium, its preload API bridged to an AppController over a real SharingSession capturing Xvfb,
+ * and a real viewer (ffmpeg) watching the link.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { ScreenInfo, SessionState, Settings } from '../server/api.js';
+import { listX11Screens } from '../server/screens.js';
+import { SharingSession } from '../server/session.js';
+import { DEFAULT_SETTINGS, newToken } from '../server/settings.js';
+import { AppController } from '../electron/controller.js';
+import { bridgeController } from './helpers/app-bridge.js';
+import { killAll, runToExit, spawnTracked, waitFor } from './helpers/processes.js';
+import { serveDirectory, type StaticServer } from './helpers/static-server.js';
+import { startXvfb, type Xvfb } from './helpers/xvfb.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const RENDERER = join(ROOT, 'renderer', 'dist');
+const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+
+function listenOnFreePort(): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = await listenOnFreePort();
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+async function screenshots(page: Page, name: string): Promise<void> {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${colorScheme}.png`), fullPage: true });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+describe('the app window, driving a real sharing session', { timeout: 120_000 }, () => {
+  let xvfb: Xvfb;
+  let site: StaticServer;
+  let browser: Browser;
+  let page: Page;
+  let session: SharingSession;
+  let controller: AppController;
+  let screens: ScreenInfo[];
+  const saved: Settings[] = [];
+  const copied: string[] = [];
+  const pageErrors: string[] = [];
+  const states: SessionState['kind'][] = [];
+
+  before(async () => {
+    if (!existsSync(join(RENDERER, 'index.html'))) {
+      const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+      const config = join(ROOT, 'renderer', 'vite.config.ts');
+      const build = await runToExit(process.execPath, [vite, 'build', '--config', config], {
+        timeoutMs: 60_000,
+      });
+      assert.equal(build.code, 0, `vite build failed: ${build.stderr}`);
+    }
+    await mkdir(SCREENSHOTS, { recursive: true });
+    xvfb = await startXvfb([{ width: 640, height: 360 }]);
+    await xvfb.paint('#3366cc');
+    screens = await listX11Screens(xvfb.display);
+    session = new SharingSession(
+      { ...DEFAULT_SETTINGS, host: '127.0.0.1', port: await freePort(), token: newToken() },
+      {
+        display: xvfb.display,
+        env: { ...process.env, DISPLAY: xvfb.display },
+        listScreens: () => listX11Screens(xvfb.display),
+      },
+    );
+    session.on('state', (state: SessionState) => states.push(state.kind));
+    controller = new AppController({
+      session,
+      listScreens: () => listX11Screens(xvfb.display),
+      persist: async (settings) => void saved.push(settings),
+      copyText: (text) => void copied.push(text),
+    });
+    site = await serveDirectory(RENDERER);
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 900, height: 900 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+    await bridgeController(page, controller);
+    await page.goto(site.url);
+  });
+
+  after(async () => {
+    await page?.close().catch(() => {});
+    await browser?.close();
+    controller?.close();
+    await session?.stop();
+    await site?.close();
+    await killAll();
+    await xvfb?.stop();
+  });
+
+  it('shows the idle form with every control labelled, under its CSP, with no errors', async () => {
+    await page.getByRole('heading', { name: 'mkvcast' }).waitFor();
+    await page.getByRole('button', { name: 'Start sharing' }).waitFor();
+    for (const label of ['Screen', 'Frame rate (fps)', 'Keyframe interval (seconds)', 'Quality', 'Port']) {
+      assert.equal(await page.getByLabel(label, { exact: true }).count(), 1, `one control labelled ${label}`);
+    }
+    assert.match(
+      (await page.getByText(/viewers join and recover faster/).textContent()) ?? '',
+      /larger/,
+      'the keyframe interval says what it trades',
+    );
+    await page.getByText('Advanced').click();
+    for (const label of ['Listen on address', 'Max viewers', 'Viewer token', 'ffmpeg path', 'Encoder']) {
+      assert.equal(await page.getByLabel(label, { exact: true }).count(), 1, `one control labelled ${label}`);
+    }
+    assert.equal(await page.getByRole('button', { name: 'New token' }).count(), 1);
+    await page.getByText('Advanced').click();
+    const options = await page.getByLabel('Screen').locator('option').allTextContents();
+    assert.ok(
+      options.some((o) => o.includes(screens[0].name)),
+      `the screen picker lists ${screens[0].name}: ${options.join(', ')}`,
+    );
+    await screenshots(page, 'idle');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('is usable from the keyboard, with a visible focus ring', async () => {
+    await page.getByLabel('Port').focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement.textContent'), 'Advanced');
+    assert.equal(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle'), 'solid');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate('document.querySelector("details").open'), true, 'Enter opens Advanced');
+    await page.keyboard.press('Enter');
+  });
+
+  it('starts sharing the picked screen at 15 fps, shows the link, and copies it', async () => {
+    await page.getByLabel('Screen').selectOption(screens[0].id);
+    await page.getByLabel('Frame rate (fps)').fill('15');
+    await page.getByRole('button', { name: 'Start sharing' }).click();
+    await page.getByRole('button', { name: 'Stop sharing' }).waitFor({ timeout: 20_000 });
+    assert.equal(session.state.kind, 'live');
+    assert.equal(session.settings.fps, 15);
+    assert.equal(session.sharedScreen?.id, screens[0].id);
+    assert.equal(saved.at(-1)?.fps, 15, 'the settings were stored');
+    await page.getByText(/^Live for \d+:\d\d$/).waitFor();
+
+    const url = session.links[0].url;
+    await page.getByText(url, { exact: true }).waitFor();
+    await page.getByRole('button', { name: `Copy link ${url}` }).click();
+    await waitFor('the link copied', () => copied.includes(url));
+    await page.getByRole('img', { name: `QR code for ${url}` }).waitFor();
+    await page.getByText(`mpv --profile=low-latency --untimed ${url}`, { exact: true }).waitFor();
+    await page.getByText(`vlc ${url}`, { exact: true }).waitFor();
+    await waitFor(
+      'live fps in the window',
+      async () => /^(1[0-9]|[5-9])\.\d fps$/.test((await page.getByTestId('fps').textContent()) ?? ''),
+      { timeoutMs: 10_000 },
+    );
+  });
+
+  it('lists a real viewer, and Kick disconnects it', async () => {
+    const url = session.links[0].url;
+    const viewer = spawnTracked('ffmpeg', ['-v', 'error', '-i', url, '-f', 'null', '-'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exited = new Promise<void>((resolve) => viewer.once('close', () => resolve()));
+    const row = page.getByRole('row').filter({ hasText: 'ffmpeg' });
+    await row.waitFor({ timeout: 10_000 });
+    const cells = await row.getByRole('cell').allTextContents();
+    assert.equal(cells[1], '127.0.0.1', `address in ${cells.join(' | ')}`);
+    assert.match(cells[2], /^\d+:\d\d$/, 'connected for');
+    assert.match(cells[3], /^\d+ ms$/, 'lag');
+    assert.match(cells[4], /^\d+$/, 'skips');
+    await screenshots(page, 'live');
+
+    // 200 % zoom of a 900 px wide window: 450 CSS pixels, and nothing may need a sideways scroll.
+    await page.setViewportSize({ width: 450, height: 900 });
+    await page.screenshot({ path: join(SCREENSHOTS, 'live-zoom200-light.png'), fullPage: true });
+    assert.equal(await page.evaluate('document.documentElement.scrollWidth <= 450'), true, 'fits at 200 %');
+    await page.setViewportSize({ width: 900, height: 900 });
+
+    await row.getByRole('button', { name: /^Kick ffmpeg/ }).click();
+    await row.waitFor({ state: 'detached', timeout: 10_000 });
+    await exited;
+    assert.equal(session.viewers().length, 0);
+    await page.getByText('Nobody is watching yet', { exact: false }).waitFor();
+  });
+
+  it('New token while live: the link changes, the new token is stored, and the old link is refused', async () => {
+    const oldUrl = session.links[0].url;
+    await page.getByText('Advanced').click();
+    await page.getByRole('button', { name: 'New token' }).click();
+    await waitFor(
+      'live with a new link',
+      () => session.state.kind === 'live' && session.links[0]?.url !== oldUrl,
+      {
+        timeoutMs: 20_000,
+      },
+    );
+    const token = session.settings.token as string;
+    await waitFor(
+      'the new token in the window',
+      async () => (await page.getByLabel('Viewer token').inputValue()) === token,
+    );
+    assert.equal(saved.at(-1)?.token, token, 'the new token was stored');
+    await page.getByText(session.links[0].url, { exact: true }).waitFor({ timeout: 10_000 });
+    assert.equal((await fetch(oldUrl, { method: 'HEAD' })).status, 404, 'the old link is refused');
+    assert.equal((await fetch(session.links[0].url, { method: 'HEAD' })).status, 200);
+    await page.getByText('Advanced').click();
+  });
+
+  it('a setting changed while live is applied with Apply changes, and sharing goes on', async () => {
+    const from = states.length;
+    await page.getByLabel('Frame rate (fps)').fill('10');
+    await page.getByRole('button', { name: 'Apply changes' }).click();
+    // A capture setting restarts the encoder only; viewers would stay connected.
+    await waitFor(
+      'restarted with the new frame rate',
+      () => states.slice(from).join() === 'restarting,live',
+      {
+        timeoutMs: 15_000,
+      },
+    );
+    assert.equal(session.settings.fps, 10);
+    await page.getByRole('button', { name: 'Apply changes' }).waitFor({ state: 'detached' });
+    assert.equal(saved.at(-1)?.fps, 10, 'the change was stored');
+    await page.getByRole('button', { name: 'Stop sharing' }).waitFor();
+  });
+
+  it('an encoder crash shows Restarting… with the reason, then live again', async () => {
+    process.kill(session.ffmpegPid as number, 'SIGKILL');
+    await page
+      .getByText(/^Restarting… (ffmpeg stopped|the encoder's stream broke)/)
+      .waitFor({ timeout: 5000 });
+    await page.getByText(/^Live for /).waitFor({ timeout: 10_000 });
+    assert.equal(await page.getByRole('button', { name: 'Stop sharing' }).isEnabled(), true);
+  });
+
+  it('Stop returns to idle', async () => {
+    await page.getByRole('button', { name: 'Stop sharing' }).click();
+    await page.getByRole('button', { name: 'Start sharing' }).waitFor({ timeout: 10_000 });
+    await page.getByText('Not sharing.').waitFor();
+    assert.equal(session.state.kind, 'idle');
+    assert.equal(await page.getByRole('heading', { name: /^Viewers/ }).count(), 0);
+  });
+
+  it('a port below 1024 is refused with the error next to the port field', async () => {
+    await page.getByLabel('Port').fill('80');
+    await page.getByRole('button', { name: 'Start sharing' }).click();
+    const port = page.getByLabel('Port');
+    await waitFor(
+      'the port marked invalid',
+      async () => (await port.getAttribute('aria-invalid')) === 'true',
+    );
+    const describedBy = (await port.getAttribute('aria-describedby')) ?? '';
+    const error = page.locator(`#${describedBy.split(' ').find((id) => id.endsWith('-error'))}`);
+    assert.equal(await error.textContent(), 'Port must be a whole number from 1024 to 65535.');
+    assert.equal(session.state.kind, 'idle', 'nothing was started');
+    assert.equal(session.settings.port === 80, false);
+  });
+
+  it('a port in use shows what happened and the fix next to the port field', async () => {
+    const squatter = await listenOnFreePort();
+    const address = squatter.address();
+    const taken = typeof address === 'object' && address ? address.port : 0;
+    try {
+      await page.getByLabel('Port').fill(String(taken));
+      await page.getByRole('button', { name: 'Start sharing' }).click();
+      const error = page.locator('#port-error');
+      await error.waitFor({ timeout: 20_000 });
+      await waitFor('the in-use message', async () =>
+        (await error.textContent())?.startsWith(`Port ${taken} is in use by another program.`),
+      );
+      assert.match((await error.textContent()) ?? '', /Pick another/, 'the fix is shown');
+      assert.equal(await page.getByLabel('Port').getAttribute('aria-invalid'), 'true');
+      await page.getByRole('button', { name: 'Start sharing' }).waitFor();
+      assert.equal(session.state.kind, 'error');
+      await screenshots(page, 'error');
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+    assert.deepEqual(pageErrors, [], 'no script errors or CSP violations in the page');
+  });
+});
