@@ -214,7 +214,7 @@ export class Viewer extends EventEmitter {
     } else {
       ok = this.sink.write(bytes);
     }
-    if (!ok) this.waitForDrain();
+    if (!ok && this.sink.writableLength > 0) this.waitForDrain();
   }
 
   private writeCluster(lc: LiveCluster): void {
@@ -228,7 +228,9 @@ export class Viewer extends EventEmitter {
     let ok = this.sink.write(lc.body);
     if (this.framing === 'chunked') ok = this.sink.write(CRLF);
     this.sink.uncork();
-    if (!ok) this.waitForDrain();
+    // A write larger than the socket's high-water mark (16 KiB) returns false even when the kernel took
+    // it all at once; waiting for 'drain' then costs a round trip per cluster per viewer for nothing.
+    if (!ok && this.sink.writableLength > 0) this.waitForDrain();
   }
 
   private waitForDrain(): void {
