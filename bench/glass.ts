@@ -312,3 +312,46 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (!ok) throw new Error('Xvfb is needed: apt-get install xvfb');
   console.log(JSON.stringify(await benchGlass({ quick }), null, 2));
 }
+
+/** The report section for docs/benchmarks.md. */
+export function glassSection(results: GlassResult[] | null): string {
+  if (!results) return '\n## Screen sharing: glass to glass\n\n_Not run (`--quick` or `--no-glass`)._\n';
+  const rows = results.map(
+    (r) =>
+      `| ${r.width}×${r.height} @ ${r.fps} | ${r.mkvcast.p50Ms} / ${r.mkvcast.p95Ms} / ${r.mkvcast.maxMs} (${r.mkvcast.samples}) | ` +
+      `${r.direct.p50Ms} / ${r.direct.p95Ms} / ${r.direct.maxMs} (${r.direct.samples}) | ${r.ratio}× | ${r.achievedFps} | ${r.encoderCpuPct}% |`,
+  );
+  const at720 = results.find((r) => r.height === 720);
+  const at1080 = results.find((r) => r.height === 1080);
+  const verdict = (ok: boolean): string => (ok ? '**met**' : '**not met**');
+  const goals = [
+    at720 &&
+      `| p50 within 1.3× of ffmpeg serving directly (720p30) | ${at720.mkvcast.p50Ms} ms vs ${at720.direct.p50Ms} ms: ${at720.ratio}× | ${verdict(at720.ratio <= 1.3)} |`,
+    at720 &&
+      `| p95 under 200 ms (720p30) | ${at720.mkvcast.p95Ms} ms | ${verdict(at720.mkvcast.p95Ms < 200)} |`,
+    at1080 &&
+      `| 1080p30 captured at ≥ 29.5 fps with libx264 | ${at1080.achievedFps} fps | ${verdict(at1080.achievedFps >= 29.5)} |`,
+  ].filter(Boolean);
+  return `
+## Screen sharing: glass to glass
+
+\`bench/glass.ts\`, under Xvfb. The root window is painted a new colour (\`xsetroot\`; its return is the draw
+time) and a viewer (\`ffmpeg -fflags nobuffer -flags low_delay\` decoding every frame to one averaged pixel)
+notes when a frame of that colour arrives: that is the latency, screen to decoded frame, through
+\`mkvcast share\` (x11grab, libx264 veryfast/zerolatency, one frame per cluster, the server, HTTP). The limit is
+measured in the same run: ffmpeg capturing the same display with the same arguments and serving its one
+viewer itself (\`-listen 1\`). Frame rate and encoder CPU: mpv plays a moving \`testsrc2\` full screen while
+\`mkvcast share\` captures it; the viewer counts frames over 10 s and /proc gives the ffmpeg child's CPU.
+
+| screen | mkvcast p50 / p95 / max ms (samples) | ffmpeg direct p50 / p95 / max ms | p50 ratio | frames/s received | encoder CPU (of one core) |
+| --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}
+
+| goal | measured |  |
+| --- | --- | --- |
+${goals.join('\n')}
+
+For context (measured before on this machine): ffmpeg's default Matroska clustering, as in the old
+screencast recipe (\`nc -l | server\`), gave about 1.06 s before any server.
+`;
+}

@@ -7,7 +7,7 @@
  *                                     once the pump falls behind; ~10 minutes)
  *   node dist/bench/run.js --quick    a smoke run: 100 viewers, short windows, no profile, no reader;
  *                                     printed only (unless --out is given)
- * Options: --viewers 100,500  --out FILE  --no-profile  --no-reader
+ * Options: --viewers 100,500  --out FILE  --no-profile  --no-reader  --no-glass (screen-sharing latency)
  */
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -21,6 +21,7 @@ import { firstFrameRuns } from './first-frame.js';
 import { machineCpuSec, machineInfo } from './proc.js';
 import { summariseProfile } from './profile.js';
 import { benchReader, type ReaderBenchResult } from './reader.js';
+import { benchGlass, glassSection, type GlassResult } from './glass.js';
 import { renderReport, type BenchConfig, type CpuPair, type ProfiledRun } from './report.js';
 import { runScenario, type ScenarioOptions, type ScenarioResult } from './scenario.js';
 import { framingOf, type TargetKind } from './targets.js';
@@ -50,7 +51,9 @@ const PATIENCE_MS = 11 * 60_000;
 const runStartedMs = Date.now();
 const patient = (): boolean => Date.now() - runStartedMs < PATIENCE_MS;
 
-function config(argv: string[]): BenchConfig & { out: string | null; profile: boolean; reader: boolean } {
+function config(
+  argv: string[],
+): BenchConfig & { out: string | null; profile: boolean; reader: boolean; glass: boolean } {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -59,6 +62,7 @@ function config(argv: string[]): BenchConfig & { out: string | null; profile: bo
       out: { type: 'string' },
       'no-profile': { type: 'boolean' },
       'no-reader': { type: 'boolean' },
+      'no-glass': { type: 'boolean' },
     },
   });
   const quick = values.quick ?? false;
@@ -80,6 +84,7 @@ function config(argv: string[]): BenchConfig & { out: string | null; profile: bo
     out: values.out ?? (quick ? null : path.join(ROOT, 'docs', 'benchmarks.md')),
     profile: !quick && !values['no-profile'],
     reader: !quick && !values['no-reader'],
+    glass: !quick && !values['no-glass'],
   };
 }
 
@@ -261,19 +266,26 @@ async function main(): Promise<void> {
     reader = await benchReader();
   }
 
-  const report = renderReport({
-    config: cfg,
-    startedAt,
-    finishedAt: new Date(),
-    machine,
-    source,
-    results,
-    pumpFellBehindAt,
-    firstFrameFloorMs,
-    cpuPairs,
-    profiles,
-    reader,
-  });
+  let glass: GlassResult[] | null = null;
+  if (cfg.glass) {
+    progress('screen sharing, glass to glass (bench/glass.ts)…');
+    glass = await benchGlass();
+  }
+
+  const report =
+    renderReport({
+      config: cfg,
+      startedAt,
+      finishedAt: new Date(),
+      machine,
+      source,
+      results,
+      pumpFellBehindAt,
+      firstFrameFloorMs,
+      cpuPairs,
+      profiles,
+      reader,
+    }) + glassSection(glass);
   process.stdout.write(report);
   const raw = path.join(
     os.tmpdir(),
@@ -282,7 +294,7 @@ async function main(): Promise<void> {
   );
   await writeFile(
     raw,
-    JSON.stringify({ machine, source, config: cfg, results, cpuPairs, profiles, reader }, null, 2),
+    JSON.stringify({ machine, source, config: cfg, results, cpuPairs, profiles, reader, glass }, null, 2),
   );
   progress(`raw results in ${raw}`);
   if (cfg.out) {
