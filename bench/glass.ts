@@ -14,13 +14,13 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { captureArgs } from '../server/ffmpeg/capture.js';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
 import { childPids, killAll, runToExit, spawnTracked, waitFor } from '../test/helpers/processes.js';
 import { startXvfb, type Xvfb } from '../test/helpers/xvfb.js';
+import { freePort } from '../test/helpers/ports.js';
 
 const MKVCAST_BIN = fileURLToPath(new URL('../../bin/mkvcast.js', import.meta.url));
 
@@ -54,17 +54,6 @@ export interface GlassResult {
   achievedFps: number;
   /** ffmpeg (capture + libx264) CPU while doing so, % of one core. */
   encoderCpuPct: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 function percentile(sorted: number[], q: number): number {

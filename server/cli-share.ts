@@ -27,7 +27,8 @@ Options:
 
 export class ShareUsageError extends Error {}
 
-function formatUptime(sec: number): string {
+/** `h:mm:ss`, for the status lines of both commands. */
+export function formatUptime(sec: number): string {
   const h = Math.floor(sec / 3600);
   const m = Math.floor((sec % 3600) / 60);
   const s = Math.floor(sec % 60);

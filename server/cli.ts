@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { shareableLinks } from './http/links.js';
 import { ServeService } from './serve.js';
-import { share, SHARE_HELP, ShareUsageError } from './cli-share.js';
+import { formatUptime, share, SHARE_HELP, ShareUsageError } from './cli-share.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -86,13 +86,6 @@ function token(value: string | undefined): string | null {
     throw new UsageError("--token must be 8–128 characters of A–Z, a–z, 0–9, '-' and '_' (or 'auto').");
   }
   return value;
-}
-
-function formatUptime(sec: number): string {
-  const h = Math.floor(sec / 3600);
-  const m = Math.floor((sec % 3600) / 60);
-  const s = Math.floor(sec % 60);
-  return `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
 }
 
 function fail(error: unknown): never {

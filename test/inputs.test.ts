@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { after, test } from 'node:test';
 import { ffmpegPath, makeMedia, makeRemuxed } from './helpers/media.js';
 import { childPids, killAll, spawnTracked } from './helpers/processes.js';
 import { startServe, type Exit, type ServeRun } from './helpers/serve.js';
 import { decode, explain, type Decoded } from './helpers/viewers.js';
+import { freePort } from './helpers/ports.js';
 
 after(killAll);
 
@@ -28,16 +28,6 @@ function exitOf(child: ChildProcess): Promise<Exit> {
     return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   }
   return new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
-}
-
-/** A TCP port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  return address.port;
 }
 
 /** The viewer's error lines: none, even at the end of the stream (the body is chunked, so it ends cleanly). */

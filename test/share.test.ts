@@ -11,20 +11,10 @@ import { SessionError, SharingSession } from '../server/session.js';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
 import { childPids, isAlive, killAll, runToExit, spawnTracked, waitFor } from './helpers/processes.js';
 import { startXvfb, type Xvfb } from './helpers/xvfb.js';
+import { freePort } from './helpers/ports.js';
 
 const RED = [255, 0, 0];
 const BLUE = [0, 0, 255];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 function near(pixel: number[], colour: number[]): boolean {
   return pixel.every((v, i) => Math.abs(v - colour[i]) < 40);
