@@ -10,13 +10,14 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { ScreenInfo, SessionState, Settings } from '../server/api.js';
 import { listX11Screens } from '../server/screens.js';
 import { SharingSession } from '../server/session.js';
 import { DEFAULT_SETTINGS, newToken } from '../server/settings.js';
 import { AppController } from '../electron/controller.js';
 import { bridgeController } from './helpers/app-bridge.js';
+import { launchChromium } from './helpers/browser.js';
 import { killAll, runToExit, spawnTracked, waitFor } from './helpers/processes.js';
 import { serveDirectory, type StaticServer } from './helpers/static-server.js';
 import { startXvfb, type Xvfb } from './helpers/xvfb.js';
@@ -90,19 +91,7 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
       copyText: (text) => void copied.push(text),
     });
     site = await serveDirectory(RENDERER);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 900, height: 900 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {

@@ -4,30 +4,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { makeMedia, type MediaKind } from './helpers/media.js';
 import { killAll, runToExit, waitFor } from './helpers/processes.js';
+import { launchChromium } from './helpers/browser.js';
 import { startServe } from './helpers/serve.js';
 import { explain } from './helpers/viewers.js';
-
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-];
 
 let browser: Browser | null = null;
 
 before(async () => {
   // A fresh temporary profile (Playwright's default for launch()), removed when the browser closes.
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 30_000 });
+  browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
 });
 
 after(async () => {
