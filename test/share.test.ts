@@ -52,6 +52,16 @@ function pixelViewer(
   return { child, frames };
 }
 
+/** The video size a viewer of `url` sees, as `W,H`. */
+async function videoSize(url: string): Promise<string> {
+  const probe = await runToExit(
+    'ffprobe',
+    ['-v', 'error', '-select_streams', 'v', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', url],
+    { timeoutMs: 15_000 },
+  );
+  return probe.stdout.toString().trim();
+}
+
 const exited = (child: ChildProcess): Promise<number | null> =>
   child.exitCode !== null
     ? Promise.resolve(child.exitCode)
@@ -224,24 +234,7 @@ describe('two screens: each X screen can be listed and shared', { timeout: 60_00
     );
     await session.start();
     try {
-      const probe = await runToExit(
-        'ffprobe',
-        [
-          '-v',
-          'error',
-          '-select_streams',
-          'v',
-          '-show_entries',
-          'stream=width,height',
-          '-of',
-          'csv=p=0',
-          session.links[0].url,
-        ],
-        {
-          timeoutMs: 15_000,
-        },
-      );
-      assert.equal(probe.stdout.toString().trim(), '320,240');
+      assert.equal(await videoSize(session.links[0].url), '320,240');
     } finally {
       await session.stop();
     }
@@ -393,28 +386,7 @@ describe('changes while sharing', { timeout: 90_000 }, () => {
         screenPollMs: 200,
       },
     );
-    const size = async (): Promise<string> =>
-      (
-        await runToExit(
-          'ffprobe',
-          [
-            '-v',
-            'error',
-            '-select_streams',
-            'v',
-            '-show_entries',
-            'stream=width,height',
-            '-of',
-            'csv=p=0',
-            session.links[0].url,
-          ],
-          {
-            timeoutMs: 15_000,
-          },
-        )
-      ).stdout
-        .toString()
-        .trim();
+    const size = (): Promise<string> => videoSize(session.links[0].url);
     try {
       await session.start();
       assert.equal(await size(), '320,240');
