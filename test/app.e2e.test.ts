@@ -128,7 +128,15 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
     }
     assert.equal(await page.getByRole('button', { name: 'New token' }).count(), 1);
     await page.getByText('Advanced').click();
-    const options = await page.getByLabel('Screen').locator('option').allTextContents();
+    // The list arrives from listScreens() after the first render: wait for it rather than race it.
+    const options = await waitFor(
+      `the screen picker to list ${screens[0].name}`,
+      async () => {
+        const texts = await page.getByLabel('Screen').locator('option').allTextContents();
+        return texts.some((o) => o.includes(screens[0].name)) ? texts : null;
+      },
+      { timeoutMs: 10_000 },
+    );
     assert.ok(
       options.some((o) => o.includes(screens[0].name)),
       `the screen picker lists ${screens[0].name}: ${options.join(', ')}`,
