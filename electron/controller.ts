@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type {
   FieldError,
   SaveSettingsResult,
+  ScreenAccess,
   ScreenInfo,
   SessionSnapshot,
   SessionState,
@@ -19,6 +20,10 @@ export interface ControllerDeps {
   /** Stores the settings (the app writes its settings file). */
   persist: (settings: Settings) => Promise<void>;
   copyText: (text: string) => void;
+  /** macOS's Screen Recording permission (default: `not-needed`, as on Linux and Windows). */
+  screenAccess?: () => ScreenAccess;
+  /** Opens the system pane where that permission is given. */
+  openScreenAccessSettings?: () => Promise<void>;
 }
 
 /**
@@ -108,6 +113,17 @@ export class AppController extends EventEmitter {
     } catch {
       return [];
     }
+  }
+
+  screenAccess(): ScreenAccess {
+    return this.deps.screenAccess?.() ?? 'not-needed';
+  }
+
+  async openScreenAccessSettings(): Promise<void> {
+    if (!this.deps.openScreenAccessSettings) {
+      throw new Error('This system has no screen recording permission to change.');
+    }
+    await this.deps.openScreenAccessSettings();
   }
 
   getState(): SessionSnapshot {

@@ -6,24 +6,28 @@ import {
   app,
   BrowserWindow,
   clipboard,
+  desktopCapturer,
   ipcMain,
   Menu,
   nativeImage,
   screen,
   session as electronSession,
+  shell,
+  systemPreferences,
   Tray,
   type IpcMainInvokeEvent,
   type MenuItemConstructorOptions,
 } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { IPC, type ScreenInfo } from '../server/api.js';
+import { IPC, type ScreenAccess, type ScreenInfo } from '../server/api.js';
 import { screensFromDisplays, x11Problem } from '../server/screens.js';
 import { SharingSession } from '../server/session.js';
 import { AppController } from './controller.js';
 import { copyTextArg, IpcArgumentError, isAppSender, noArgs, settingsArg, viewerIdArg } from './ipc-args.js';
+import { mayTakeThumbnails, SCREEN_RECORDING_PANE, screenAccessFrom, withThumbnails } from './screens.js';
 import { SettingsFile } from './settings-file.js';
-import { trayModel, type TrayAction } from './tray-menu.js';
+import { trayIconFile, trayModel, type TrayAction } from './tray-menu.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/electron
 const ROOT = join(HERE, '..', '..');
@@ -45,6 +49,41 @@ async function capturableScreens(): Promise<ScreenInfo[]> {
   const problem = process.platform === 'linux' ? x11Problem(process.env, process.env.DISPLAY) : null;
   if (problem) throw problem;
   return currentScreens();
+}
+
+function screenAccess(): ScreenAccess {
+  return screenAccessFrom(process.platform, () => systemPreferences.getMediaAccessStatus('screen'));
+}
+
+const THUMBNAIL_SIZE = { width: 320, height: 180 };
+const THUMBNAIL_TIMEOUT_MS = 3000;
+
+/** The screens for the picker: capturableScreens() with a thumbnail each, when the system gives them quickly. */
+async function pickerScreens(): Promise<ScreenInfo[]> {
+  const screens = await capturableScreens();
+  if (!mayTakeThumbnails(screenAccess())) return screens;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const sources = await Promise.race([
+      desktopCapturer.getSources({ types: ['screen'], thumbnailSize: THUMBNAIL_SIZE }),
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error('no answer in 3 s')), THUMBNAIL_TIMEOUT_MS);
+      }),
+    ]);
+    return withThumbnails(
+      screens,
+      sources.map((s) => ({
+        displayId: s.display_id,
+        dataUrl: s.thumbnail.isEmpty() ? '' : s.thumbnail.toDataURL(),
+      })),
+    );
+  } catch (error) {
+    // The picker works without pictures: say why once in the log and go on.
+    console.warn('mkvcast: no screen thumbnails:', error instanceof Error ? error.message : error);
+    return screens;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function send(channel: string, ...args: unknown[]): void {
@@ -146,12 +185,20 @@ function registerIpc(controller: AppController): void {
     IPC.getState,
     withoutArgs(() => controller.getState()),
   );
+  handle(
+    IPC.screenAccess,
+    withoutArgs(() => controller.screenAccess()),
+  );
+  handle(
+    IPC.openScreenAccessSettings,
+    withoutArgs(() => controller.openScreenAccessSettings()),
+  );
 }
 
 function updateTray(session: SharingSession, run: (action: TrayAction) => void): void {
   if (!tray) return;
   const model = trayModel(session.state, session.links, session.viewers().length);
-  tray.setImage(nativeImage.createFromPath(join(ASSETS, model.live ? 'tray-live.png' : 'tray-idle.png')));
+  tray.setImage(nativeImage.createFromPath(join(ASSETS, trayIconFile(process.platform, model.live))));
   tray.setToolTip(model.tooltip);
   const template: MenuItemConstructorOptions[] = model.items.map((item) =>
     item.kind === 'separator'
@@ -172,9 +219,13 @@ async function main(): Promise<void> {
   const session = new SharingSession(loaded.settings, { listScreens: capturableScreens });
   const controller = new AppController({
     session,
-    listScreens: capturableScreens,
+    listScreens: pickerScreens,
     persist: (settings) => settingsFile.save(settings),
     copyText: (text) => clipboard.writeText(text),
+    screenAccess,
+    ...(process.platform === 'darwin'
+      ? { openScreenAccessSettings: () => shell.openExternal(SCREEN_RECORDING_PANE) }
+      : {}),
   });
   registerIpc(controller);
 
@@ -211,12 +262,18 @@ async function main(): Promise<void> {
     refreshTray();
   });
   controller.on('stats', (stats) => send(IPC.pushStats, stats));
-  const pushScreens = (): void => send(IPC.pushScreens, currentScreens());
+  const pushScreens = (): void => {
+    pickerScreens().then(
+      (screens) => send(IPC.pushScreens, screens),
+      // Wayland or no DISPLAY: the window already shows why from its first listScreens().
+      () => undefined,
+    );
+  };
   screen.on('display-added', pushScreens);
   screen.on('display-removed', pushScreens);
   screen.on('display-metrics-changed', pushScreens);
 
-  tray = new Tray(nativeImage.createFromPath(join(ASSETS, 'tray-idle.png')));
+  tray = new Tray(nativeImage.createFromPath(join(ASSETS, trayIconFile(process.platform, false))));
   tray.on('click', showWindow);
   refreshTray();
 

@@ -58,11 +58,15 @@ describe('the preload bundle', () => {
     await api.kick('v1');
     await api.saveSettings({ fps: 10 } as never);
     await api.copyLink('http://x/live.mkv');
+    await api.screenAccess();
+    await api.openScreenAccessSettings();
     assert.deepEqual(invoked, [
       [IPC.listScreens],
       [IPC.kick, 'v1'],
       [IPC.saveSettings, { fps: 10 }],
       [IPC.copyLink, 'http://x/live.mkv'],
+      [IPC.screenAccess],
+      [IPC.openScreenAccessSettings],
     ]);
   });
 

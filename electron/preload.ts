@@ -32,6 +32,8 @@ const api: MkvcastApi = {
   copyLink: (url) => ipcRenderer.invoke(IPC.copyLink, url),
   newToken: () => ipcRenderer.invoke(IPC.newToken),
   getState: () => ipcRenderer.invoke(IPC.getState),
+  screenAccess: () => ipcRenderer.invoke(IPC.screenAccess),
+  openScreenAccessSettings: () => ipcRenderer.invoke(IPC.openScreenAccessSettings),
   onState: (callback) =>
     subscribe<[SessionState, ShareLinkInfo[]]>(IPC.pushState, (state, links) => callback(state, links)),
   onViewers: (callback) => subscribe<[ViewerInfo[]]>(IPC.pushViewers, (viewers) => callback(viewers)),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ShareLinkInfo } from '../server/api.js';
-import { trayModel, type TrayItem } from './tray-menu.js';
+import { trayIconFile, trayModel, type TrayItem } from './tray-menu.js';
 
 const LINK: ShareLinkInfo = {
   url: 'http://192.168.1.5:8080/t0k3n/live.mkv',
@@ -47,5 +47,14 @@ describe('trayModel', () => {
     );
     assert.equal(model.tooltip, 'mkvcast — Stopped: Port 8080 is in use.');
     assert.deepEqual(actions(model.items)[0], 'start');
+  });
+});
+
+describe('trayIconFile', () => {
+  it('uses template images on macOS and the coloured icons elsewhere', () => {
+    assert.equal(trayIconFile('darwin', true), 'tray-liveTemplate.png');
+    assert.equal(trayIconFile('darwin', false), 'tray-idleTemplate.png');
+    assert.equal(trayIconFile('linux', true), 'tray-live.png');
+    assert.equal(trayIconFile('win32', false), 'tray-idle.png');
   });
 });

@@ -14,6 +14,15 @@ export interface TrayModel {
   items: TrayItem[];
 }
 
+/**
+ * The tray icon's file in assets/ (Electron picks the @2x variant on its own). macOS gets black
+ * template images, which it tints for a light or dark menu bar: live is filled, idle an outline.
+ */
+export function trayIconFile(platform: NodeJS.Platform, live: boolean): string {
+  const state = live ? 'live' : 'idle';
+  return platform === 'darwin' ? `tray-${state}Template.png` : `tray-${state}.png`;
+}
+
 /** The tray's icon, tooltip and menu for a session state: main turns it into an Electron Menu. */
 export function trayModel(state: SessionState, links: ShareLinkInfo[], viewerCount: number): TrayModel {
   const running = state.kind === 'live' || state.kind === 'restarting';

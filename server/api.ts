@@ -67,7 +67,15 @@ export interface ScreenInfo {
   /** Physical pixels per logical (DIP) pixel: 1, 1.25, 2, … */
   scaleFactor: number;
   primary: boolean;
+  /** A small picture of the screen as a `data:` URL, when the platform can give one (the app's picker). */
+  thumbnail?: string;
 }
+
+/**
+ * May this app record the screen? macOS asks the user (System Settings → Privacy & Security → Screen
+ * Recording); other systems do not, which is `not-needed`. The other values are macOS's own.
+ */
+export type ScreenAccess = 'not-needed' | 'granted' | 'not-determined' | 'denied' | 'restricted' | 'unknown';
 
 export type Quality = 'low' | 'medium' | 'high';
 
@@ -161,6 +169,10 @@ export interface MkvcastApi {
   /** Replaces the viewer token (links sent before stop working) and returns the saved settings. */
   newToken(): Promise<Settings>;
   getState(): Promise<SessionSnapshot>;
+  /** Whether the system lets this app record the screen (asked again when the window gets focus). */
+  screenAccess(): Promise<ScreenAccess>;
+  /** Opens the system's Screen Recording settings (macOS), where the user allows mkvcast. */
+  openScreenAccessSettings(): Promise<void>;
   onState(callback: (state: SessionState, links: ShareLinkInfo[]) => void): () => void;
   onViewers(callback: (viewers: ViewerInfo[]) => void): () => void;
   onStats(callback: (stats: SessionStats) => void): () => void;
@@ -179,6 +191,8 @@ export const IPC = {
   copyLink: 'mkvcast:copy-link',
   newToken: 'mkvcast:new-token',
   getState: 'mkvcast:get-state',
+  screenAccess: 'mkvcast:screen-access',
+  openScreenAccessSettings: 'mkvcast:open-screen-access-settings',
   pushState: 'mkvcast:state',
   pushViewers: 'mkvcast:viewers',
   pushStats: 'mkvcast:stats',

@@ -11,34 +11,31 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import type { ScreenInfo, SessionState, Settings } from '../server/api.js';
+import type { ScreenAccess, ScreenInfo, SessionState, Settings } from '../server/api.js';
 import { listX11Screens } from '../server/screens.js';
 import { SharingSession } from '../server/session.js';
 import { DEFAULT_SETTINGS, newToken } from '../server/settings.js';
 import { AppController } from '../electron/controller.js';
 import { bridgeController } from './helpers/app-bridge.js';
 import { launchChromium } from './helpers/browser.js';
+import { ffmpegPath } from './helpers/media.js';
+import { freePort } from './helpers/ports.js';
 import { killAll, runToExit, spawnTracked, waitFor } from './helpers/processes.js';
 import { serveDirectory, type StaticServer } from './helpers/static-server.js';
+import { withX11Thumbnails } from './helpers/thumbnails.js';
 import { startXvfb, type Xvfb } from './helpers/xvfb.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RENDERER = join(ROOT, 'renderer', 'dist');
 const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
 
+/** Another program on a port: the squatter of the port-in-use test. */
 function listenOnFreePort(): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve(server));
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = await listenOnFreePort();
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address ? address.port : 0;
 }
 
 async function screenshots(page: Page, name: string): Promise<void> {
@@ -61,6 +58,9 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
   const copied: string[] = [];
   const pageErrors: string[] = [];
   const states: SessionState['kind'][] = [];
+  // What macOS would answer for the Screen Recording permission; Linux needs none.
+  let access: ScreenAccess = 'not-needed';
+  let settingsOpened = 0;
 
   before(async () => {
     if (!existsSync(join(RENDERER, 'index.html'))) {
@@ -86,9 +86,11 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
     session.on('state', (state: SessionState) => states.push(state.kind));
     controller = new AppController({
       session,
-      listScreens: () => listX11Screens(xvfb.display),
+      listScreens: async () => withX11Thumbnails(xvfb.display, await listX11Screens(xvfb.display)),
       persist: async (settings) => void saved.push(settings),
       copyText: (text) => void copied.push(text),
+      screenAccess: () => access,
+      openScreenAccessSettings: async () => void settingsOpened++,
     });
     site = await serveDirectory(RENDERER);
     browser = await launchChromium();
@@ -142,6 +144,51 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
       `the screen picker lists ${screens[0].name}: ${options.join(', ')}`,
     );
     await screenshots(page, 'idle');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it("shows a picture of the picked screen, taken from the screen's pixels", async () => {
+    const picture = page.getByRole('img', { name: `What ${screens[0].name} shows now` });
+    await picture.waitFor({ timeout: 10_000 });
+    const src = (await picture.getAttribute('src')) ?? '';
+    assert.match(src, /^data:image\/png;base64,/);
+    const width = Buffer.from(src.slice(src.indexOf(',') + 1), 'base64').readUInt32BE(16); // PNG IHDR width
+    // The middle pixel as Chromium shows it (what the user sees).
+    const shown = await runToExit(
+      ffmpegPath,
+      ['-v', 'error', '-i', '-', '-vf', 'crop=1:1:iw/2:ih/2', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+      { stdin: await picture.screenshot() },
+    );
+    const [red, green, blue] = shown.stdout;
+    assert.equal(width, 320);
+    // The screen is painted #3366cc (51, 102, 204); the PNG keeps it up to the RGB→YUV→RGB round trip.
+    for (const [got, want] of [
+      [red, 51],
+      [green, 102],
+      [blue, 204],
+    ]) {
+      assert.ok(Math.abs(got - want) <= 8, `thumbnail pixel ${red},${green},${blue} is the screen's colour`);
+    }
+  });
+
+  it("explains macOS's missing Screen Recording permission, opens its settings, and goes away once given", async () => {
+    const focus = (): Promise<unknown> => page.evaluate("window.dispatchEvent(new Event('focus'))");
+    assert.equal(await page.getByRole('alert').count(), 0, 'no notice where no permission is needed');
+    try {
+      access = 'denied';
+      await focus();
+      const notice = page.getByRole('alert').filter({ hasText: 'not allowed to record the screen' });
+      await notice.waitFor({ timeout: 5000 });
+      assert.match((await notice.textContent()) ?? '', /Privacy & Security → Screen Recording/);
+      await screenshots(page, 'permission');
+      await notice.getByRole('button', { name: 'Open Screen Recording settings' }).click();
+      await waitFor('the settings pane to be opened', async () => settingsOpened === 1, { timeoutMs: 5000 });
+      access = 'granted';
+      await focus();
+      await notice.waitFor({ state: 'detached', timeout: 5000 });
+    } finally {
+      access = 'not-needed';
+    }
     assert.deepEqual(pageErrors, []);
   });
 

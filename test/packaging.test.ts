@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ffmpegPath } from './helpers/media.js';
+import { runToExit } from './helpers/processes.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -82,5 +84,35 @@ describe('electron-builder.yml', () => {
       assert.deepEqual(pngSize(join(ROOT, `assets/tray-${state}.png`)), [32, 32]);
       assert.deepEqual(pngSize(join(ROOT, `assets/tray-${state}@2x.png`)), [64, 64]);
     }
+  });
+
+  it('macOS tray template images: 16 and 32 px, black with transparency only, idle and live told apart', async () => {
+    const pixels: Buffer[] = [];
+    for (const state of ['idle', 'live']) {
+      assert.deepEqual(pngSize(join(ROOT, `assets/tray-${state}Template.png`)), [16, 16]);
+      const file = join(ROOT, `assets/tray-${state}Template@2x.png`);
+      assert.deepEqual(pngSize(file), [32, 32]);
+      const rgba = await runToExit(ffmpegPath, [
+        '-v',
+        'error',
+        '-i',
+        file,
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgba',
+        '-',
+      ]);
+      assert.equal(rgba.stdout.length, 32 * 32 * 4, rgba.stderr);
+      for (let i = 0; i < rgba.stdout.length; i += 4) {
+        assert.deepEqual(
+          [...rgba.stdout.subarray(i, i + 3)],
+          [0, 0, 0],
+          `${file}: only black, shaped by alpha`,
+        );
+      }
+      pixels.push(rgba.stdout);
+    }
+    assert.ok(!pixels[0].equals(pixels[1]), 'the idle and live templates differ');
   });
 });

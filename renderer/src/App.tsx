@@ -1,5 +1,6 @@
 import { useEffect, useState, type ReactElement } from 'react';
 import type { FieldError, Settings, UserError } from '../../server/api.js';
+import { AccessNotice } from './AccessNotice';
 import { draftFromSettings, settingsFromDraft, type Draft } from './draft';
 import { LinksPanel } from './LinksPanel';
 import { api } from './mkvcast';
@@ -16,7 +17,7 @@ function fieldErrors(saveErrors: FieldError[], error: UserError | null): FieldEr
 }
 
 export function App(): ReactElement {
-  const { session, screens, settings, setSettings, screensError, loadError } = useSession();
+  const { session, screens, access, settings, setSettings, screensError, loadError } = useSession();
   const [draft, setDraft] = useState<Draft | null>(null);
   const [saveErrors, setSaveErrors] = useState<FieldError[]>([]);
   const [startError, setStartError] = useState<UserError | null>(null);
@@ -80,6 +81,7 @@ export function App(): ReactElement {
         <h1>mkvcast</h1>
         <p className="tagline">Share this screen on the network as a live video link.</p>
       </header>
+      <AccessNotice access={access} onOpenSettings={() => void api().openScreenAccessSettings()} />
       <form
         onSubmit={(e) => {
           e.preventDefault();

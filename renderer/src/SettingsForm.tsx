@@ -23,6 +23,7 @@ export function SettingsForm(props: SettingsFormProps): ReactElement {
     <K extends keyof Draft>(key: K) =>
     (value: Draft[K]) =>
       onChange({ ...draft, [key]: value });
+  const shown = screens.find((s) => (draft.screenId ? s.id === draft.screenId : s.primary));
   const advancedError = ADVANCED.some((field) => errors[field]);
   const [advancedOpen, setAdvancedOpen] = useState(advancedError);
   useEffect(() => {
@@ -49,6 +50,9 @@ export function SettingsForm(props: SettingsFormProps): ReactElement {
           </select>
         )}
       </Field>
+      {shown?.thumbnail && (
+        <img className="screen-thumbnail" src={shown.thumbnail} alt={`What ${shown.name} shows now`} />
+      )}
       <div className="row">
         <Field id="fps" label="Frame rate (fps)" error={errors.fps}>
           {(aria) => (

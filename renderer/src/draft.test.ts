@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { DEFAULT_SETTINGS } from '../../server/settings.js';
 import { draftFromSettings, settingsFromDraft } from './draft.js';
 import { formatBitrate, formatDuration } from './format.js';
+import { accessNotice } from './access.js';
 
 describe('the settings form draft', () => {
   it('round-trips settings, a custom bitrate included', () => {
@@ -29,5 +30,20 @@ describe('formatting', () => {
     assert.equal(formatDuration(3725), '1:02:05');
     assert.equal(formatBitrate(800.4), '800 kbit/s');
     assert.equal(formatBitrate(2500), '2.5 Mbit/s');
+  });
+});
+
+describe('accessNotice', () => {
+  it('says nothing where no permission is needed or it is given', () => {
+    for (const access of ['not-needed', 'granted', 'unknown'] as const)
+      assert.equal(accessNotice(access), null);
+  });
+
+  it('explains a missing permission, with the settings button only where it helps', () => {
+    const denied = accessNotice('denied');
+    assert.match(denied?.text ?? '', /Privacy & Security → Screen Recording/);
+    assert.equal(denied?.canOpenSettings, true);
+    assert.equal(accessNotice('not-determined')?.canOpenSettings, true);
+    assert.equal(accessNotice('restricted')?.canOpenSettings, false);
   });
 });

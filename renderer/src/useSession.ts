@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'react';
-import type { ScreenInfo, SessionSnapshot, Settings } from '../../server/api.js';
+import type { ScreenAccess, ScreenInfo, SessionSnapshot, Settings } from '../../server/api.js';
 import { api } from './mkvcast';
 
 export interface AppData {
   session: SessionSnapshot;
   screens: ScreenInfo[];
+  /** macOS's Screen Recording permission (`not-needed` elsewhere), asked again when the window gets focus. */
+  access: ScreenAccess;
   /** The settings as saved in the main process. */
   settings: Settings | null;
   setSettings: (settings: Settings) => void;
@@ -39,6 +41,7 @@ export function useSession(): AppData {
   const [settings, setSettings] = useState<Settings | null>(null);
   const [screensError, setScreensError] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
+  const [access, setAccess] = useState<ScreenAccess>('not-needed');
 
   useEffect(() => {
     const mkvcast = api();
@@ -60,15 +63,30 @@ export function useSession(): AppData {
       },
       (error: unknown) => open && setLoadError(message(error)),
     );
-    mkvcast.listScreens().then(
-      (list) => open && setScreens(list),
-      (error: unknown) => open && setScreensError(message(error)),
-    );
+    // Asked at first and whenever the window comes back (the user may have changed the permission,
+    // and the thumbnails show what is on the screens now).
+    const refresh = (): void => {
+      mkvcast.listScreens().then(
+        (list) => {
+          if (!open) return;
+          setScreens(list);
+          setScreensError(null);
+        },
+        (error: unknown) => open && setScreensError(message(error)),
+      );
+      mkvcast.screenAccess().then(
+        (value) => open && setAccess(value),
+        () => undefined, // the notice is a help, not a requirement
+      );
+    };
+    refresh();
+    window.addEventListener('focus', refresh);
     return () => {
       open = false;
+      window.removeEventListener('focus', refresh);
       for (const off of unsubscribe) off();
     };
   }, []);
 
-  return { session, screens, settings, setSettings, screensError, loadError };
+  return { session, screens, access, settings, setSettings, screensError, loadError };
 }

@@ -19,6 +19,8 @@ const REQUESTS: readonly Request[] = [
   'copyLink',
   'newToken',
   'getState',
+  'screenAccess',
+  'openScreenAccessSettings',
 ];
 
 // Runs in the page before its own scripts (the CSP does not apply to it).
@@ -64,6 +66,10 @@ async function dispatch(controller: AppController, name: string, args: unknown[]
       return controller.newToken();
     case 'getState':
       return controller.getState();
+    case 'screenAccess':
+      return controller.screenAccess();
+    case 'openScreenAccessSettings':
+      return controller.openScreenAccessSettings();
   }
   throw new Error(`unknown request ${name}`);
 }
