@@ -66,7 +66,12 @@ export class AppController extends EventEmitter {
     settings.token = current.token;
     const refused = await this.applyToSession(settings);
     if (refused.length > 0) return { ok: false, errors: refused };
-    await this.deps.persist(settings);
+    try {
+      await this.deps.persist(settings);
+    } catch (error) {
+      // The session runs with them anyway; the window says they were not stored, and why.
+      return { ok: true, settings, warning: error instanceof Error ? error.message : String(error) };
+    }
     return { ok: true, settings };
   }
 

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
-import { SettingsFile } from './settings-file.js';
+import { promisify } from 'node:util';
+import { SETTINGS_FILE_VERSION, SettingsFile, SettingsSaveError } from './settings-file.js';
+
+const run = promisify(execFile);
 
 describe('SettingsFile', () => {
   let dir: string;
@@ -68,5 +72,82 @@ describe('SettingsFile', () => {
     );
     const copy = await readFile(`${path}.broken-2026-01-02T03-04-05-678Z`, 'utf8');
     assert.equal(copy, '{"port": 90');
+  });
+
+  it('saves with its format version', async () => {
+    const path = fresh();
+    await new SettingsFile(path).save(DEFAULT_SETTINGS);
+    assert.equal(JSON.parse(await readFile(path, 'utf8')).version, SETTINGS_FILE_VERSION);
+  });
+
+  it('a file from an older version: its settings are read, new ones take their defaults, old ones are named', async () => {
+    const path = fresh();
+    await mkdir(join(path, '..'), { recursive: true });
+    await writeFile(path, JSON.stringify({ fps: 20, port: 9000 }));
+    assert.deepEqual(
+      await new SettingsFile(path).load().then((l) => [l.settings.fps, l.settings.port, l.warnings]),
+      [20, 9000, []],
+    );
+    await writeFile(path, JSON.stringify({ fps: 20, showCursor: true }));
+    const { settings, warnings } = await new SettingsFile(path, fixedNow).load();
+    assert.equal(settings.fps, 20);
+    assert.match(warnings[0], /^Setting "showCursor" is not one this mkvcast knows; it is ignored\.$/);
+    assert.match(warnings[1], /a copy of the old file is kept as settings\.json\.broken-/);
+  });
+
+  it('a file from a newer version: what this one knows is used, and the file is kept as a copy', async () => {
+    const path = fresh();
+    await mkdir(join(path, '..'), { recursive: true });
+    await writeFile(
+      path,
+      JSON.stringify({ version: SETTINGS_FILE_VERSION + 1, fps: 12, cameraOverlay: 'left' }),
+    );
+    const { settings, warnings } = await new SettingsFile(path, fixedNow).load();
+    assert.equal(settings.fps, 12);
+    assert.match(warnings[0], /written by a newer mkvcast/);
+    assert.ok((await readdir(join(path, '..'))).includes('settings.json.broken-2026-01-02T03-04-05-678Z'));
+  });
+
+  it('an unreadable file loads the defaults with a warning saying why', async () => {
+    const path = fresh();
+    await mkdir(path, { recursive: true }); // a folder where the file should be: reading it fails (EISDIR)
+    const { settings, warnings } = await new SettingsFile(path).load();
+    assert.equal(settings.port, DEFAULT_SETTINGS.port);
+    assert.match(warnings[0], /^Could not read .*settings\.json \(EISDIR.*Using the default settings\.$/);
+  });
+
+  it('a full disk: the save fails saying so, the old file is kept whole, and no temporary file is left', async (t) => {
+    const mount = join(dir, 'small-disk');
+    await mkdir(mount);
+    try {
+      await run('mount', ['-t', 'tmpfs', '-o', 'size=8k', 'tmpfs', mount]);
+    } catch (error) {
+      t.skip(`a small tmpfs cannot be mounted here (needs root): ${(error as Error).message}`);
+      return;
+    }
+    try {
+      const path = join(mount, 'settings.json');
+      const file = new SettingsFile(path);
+      await file.save({ ...DEFAULT_SETTINGS, fps: 24 });
+      const before = await readFile(path, 'utf8');
+      // Fill what is left of the 8 KiB.
+      await writeFile(join(mount, 'filler'), Buffer.alloc(64 * 1024)).catch(
+        (error: NodeJS.ErrnoException) => {
+          assert.equal(error.code, 'ENOSPC');
+        },
+      );
+      await assert.rejects(file.save({ ...DEFAULT_SETTINGS, fps: 5 }), (error: Error) => {
+        assert.ok(error instanceof SettingsSaveError);
+        assert.match(error.message, /the disk is full\. The previous settings file is kept/);
+        return true;
+      });
+      assert.equal(await readFile(path, 'utf8'), before, 'the old file is intact');
+      assert.deepEqual((await readdir(mount)).sort(), ['filler', 'settings.json']);
+      await rm(join(mount, 'filler'));
+      await file.save({ ...DEFAULT_SETTINGS, fps: 5 });
+      assert.equal((await file.load()).settings.fps, 5, 'saving works again once there is space');
+    } finally {
+      await run('umount', [mount]);
+    }
   });
 });

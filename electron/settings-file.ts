@@ -1,7 +1,14 @@
-import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Settings } from '../server/api.js';
 import { DEFAULT_SETTINGS, newToken, validateSettings } from '../server/settings.js';
+
+/**
+ * The file's format version, written as `"version"` next to the settings. 0 is a file without one
+ * (before the field existed): its settings read the same. A file from a newer mkvcast is read as far
+ * as this one understands it, and kept as a copy, since saving here would drop what it does not know.
+ */
+export const SETTINGS_FILE_VERSION = 1;
 
 export interface LoadedSettings {
   settings: Settings;
@@ -9,11 +16,33 @@ export interface LoadedSettings {
   warnings: string[];
 }
 
+/** Saving failed; the file on disk is still the previous one. The message says why and what to do. */
+export class SettingsSaveError extends Error {
+  override readonly name = 'SettingsSaveError';
+}
+
+const KNOWN = new Set<string>([...Object.keys(DEFAULT_SETTINGS), 'version']);
+
+function saveProblem(path: string, error: NodeJS.ErrnoException): string {
+  const kept = 'The previous settings file is kept, and the new settings apply until mkvcast quits.';
+  switch (error.code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return `Could not save the settings to ${path}: the disk is full. ${kept} Free some space and change a setting again to save.`;
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return `Could not save the settings to ${path}: mkvcast may not write there (${error.code}). ${kept} Check that folder's permissions.`;
+    default:
+      return `Could not save the settings to ${path} (${error.message}). ${kept}`;
+  }
+}
+
 /**
  * The app's settings as a JSON file in the user data folder. Loading repairs what it can field by
  * field (a bad field takes its default, with a warning) and keeps a copy of a file it had to repair or
- * could not read; saving writes a temporary file and renames it over the old one, so a crash never
- * leaves half a file.
+ * could not read; saving writes a temporary file and renames it over the old one, so a crash or a full
+ * disk never leaves half a file.
  */
 export class SettingsFile {
   private writing: Promise<void> = Promise.resolve();
@@ -31,9 +60,12 @@ export class SettingsFile {
       text = await readFile(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { settings: defaults, warnings: [] };
+      const backup = await this.backup();
       return {
         settings: defaults,
-        warnings: [`Could not read ${this.path} (${(error as Error).message}); using the default settings.`],
+        warnings: [
+          `Could not read ${this.path} (${(error as Error).message}); ${backup} Using the default settings.`,
+        ],
       };
     }
     let parsed: unknown;
@@ -49,13 +81,23 @@ export class SettingsFile {
         warnings: [`${basename(this.path)} is not a settings object; ${backup} Using the default settings.`],
       };
     }
-    const { settings, errors } = validateSettings(parsed, defaults);
-    if (errors.length === 0) return { settings, warnings: [] };
-    const backup = await this.backup();
+    const fields = parsed as Record<string, unknown>;
+    const version = typeof fields.version === 'number' ? fields.version : 0;
+    const { settings, errors } = validateSettings(fields, defaults);
     const warnings = errors.map(
       (e) => `Setting "${e.field}": ${e.message} Using ${JSON.stringify(settings[e.field])} instead.`,
     );
-    warnings.push(backup);
+    if (version > SETTINGS_FILE_VERSION) {
+      warnings.push(
+        `${basename(this.path)} was written by a newer mkvcast (format ${version}, this one reads ${SETTINGS_FILE_VERSION}); only the settings this version knows are used.`,
+      );
+    } else {
+      for (const key of Object.keys(fields).filter((k) => !KNOWN.has(k))) {
+        warnings.push(`Setting "${key}" is not one this mkvcast knows; it is ignored.`);
+      }
+    }
+    if (warnings.length === 0) return { settings, warnings };
+    warnings.push(await this.backup());
     return { settings, warnings };
   }
 
@@ -71,7 +113,11 @@ export class SettingsFile {
     }
   }
 
-  /** Writes atomically; saves run one after another in the order asked. */
+  /**
+   * Writes atomically; saves run one after another in the order asked. A failed save (disk full, no
+   * permission) leaves the previous file as it was and no temporary file, and rejects with a
+   * SettingsSaveError that says what to do.
+   */
   save(settings: Settings): Promise<void> {
     const next = this.writing.then(() => this.write(settings));
     this.writing = next.catch(() => {}); // the caller of this save gets its error; the next save still runs
@@ -79,9 +125,15 @@ export class SettingsFile {
   }
 
   private async write(settings: Settings): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
     const temporary = `${this.path}.${process.pid}.tmp`;
-    await writeFile(temporary, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600, flush: true });
-    await rename(temporary, this.path);
+    const text = `${JSON.stringify({ version: SETTINGS_FILE_VERSION, ...settings }, null, 2)}\n`;
+    try {
+      await mkdir(dirname(this.path), { recursive: true });
+      await writeFile(temporary, text, { mode: 0o600, flush: true });
+      await rename(temporary, this.path);
+    } catch (error) {
+      await unlink(temporary).catch(() => {}); // a partial temporary file must not be left behind
+      throw new SettingsSaveError(saveProblem(this.path, error as NodeJS.ErrnoException), { cause: error });
+    }
   }
 }

@@ -151,7 +151,9 @@ export interface SessionSnapshot {
   stats: SessionStats;
 }
 
-export type SaveSettingsResult = { ok: true; settings: Settings } | { ok: false; errors: FieldError[] };
+export type SaveSettingsResult =
+  /** `warning`: the settings apply, but could not be stored (disk full…): what happened and what to do. */
+  { ok: true; settings: Settings; warning?: string } | { ok: false; errors: FieldError[] };
 export type StartResult = { ok: true } | { ok: false; error: UserError };
 
 /**

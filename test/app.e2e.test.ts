@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +17,7 @@ import { listX11Screens } from '../server/screens.js';
 import { SharingSession } from '../server/session.js';
 import { DEFAULT_SETTINGS, newToken } from '../server/settings.js';
 import { AppController } from '../electron/controller.js';
+import { SettingsFile } from '../electron/settings-file.js';
 import { bridgeController } from './helpers/app-bridge.js';
 import { launchChromium } from './helpers/browser.js';
 import { ffmpegPath } from './helpers/media.js';
@@ -61,6 +63,8 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
   // What macOS would answer for the Screen Recording permission; Linux needs none.
   let access: ScreenAccess = 'not-needed';
   let settingsOpened = 0;
+  let settingsDir: string;
+  let settingsFile: SettingsFile;
 
   before(async () => {
     if (!existsSync(join(RENDERER, 'index.html'))) {
@@ -75,6 +79,8 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
     xvfb = await startXvfb([{ width: 640, height: 360 }]);
     await xvfb.paint('#3366cc');
     screens = await listX11Screens(xvfb.display);
+    settingsDir = await mkdtemp(join(tmpdir(), 'mkvcast-app-'));
+    settingsFile = new SettingsFile(join(settingsDir, 'settings.json'));
     session = new SharingSession(
       { ...DEFAULT_SETTINGS, host: '127.0.0.1', port: await freePort(), token: newToken() },
       {
@@ -87,7 +93,10 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
     controller = new AppController({
       session,
       listScreens: async () => withX11Thumbnails(xvfb.display, await listX11Screens(xvfb.display)),
-      persist: async (settings) => void saved.push(settings),
+      persist: async (settings) => {
+        await settingsFile.save(settings);
+        saved.push(settings);
+      },
       copyText: (text) => void copied.push(text),
       screenAccess: () => access,
       openScreenAccessSettings: async () => void settingsOpened++,
@@ -111,6 +120,7 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
     await site?.close();
     await killAll();
     await xvfb?.stop();
+    if (settingsDir) await rm(settingsDir, { recursive: true, force: true });
   });
 
   it('shows the idle form with every control labelled, under its CSP, with no errors', async () => {
@@ -294,6 +304,37 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
     await page.getByRole('button', { name: 'Apply changes' }).waitFor({ state: 'detached' });
     assert.equal(saved.at(-1)?.fps, 10, 'the change was stored');
     await page.getByRole('button', { name: 'Stop sharing' }).waitFor();
+  });
+
+  it('a change that cannot be stored still applies, and the window says why it was not stored', async () => {
+    // A folder where the settings file goes: the atomic rename over it fails, as a full disk would.
+    await rm(settingsFile.path, { force: true });
+    await mkdir(join(settingsFile.path, 'in-the-way'), { recursive: true });
+    try {
+      await page.getByLabel('Frame rate (fps)').fill('12');
+      await page.getByRole('button', { name: 'Apply changes' }).click();
+      const warning = page.getByRole('status').filter({ hasText: 'Could not save the settings' });
+      await warning.waitFor({ timeout: 15_000 });
+      assert.match((await warning.textContent()) ?? '', /new settings apply until mkvcast quits/);
+      await waitFor('the new frame rate to apply', () => session.settings.fps === 12, { timeoutMs: 15_000 });
+      await page.getByRole('button', { name: 'Stop sharing' }).waitFor();
+    } finally {
+      await rm(settingsFile.path, { recursive: true, force: true });
+    }
+    await page.getByLabel('Frame rate (fps)').fill('10');
+    await page.getByRole('button', { name: 'Apply changes' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Could not save the settings' })
+      .waitFor({ state: 'detached' });
+    assert.equal(saved.at(-1)?.fps, 10, 'stored again once the way is clear');
+    await waitFor(
+      'live at 10 fps again',
+      () => session.state.kind === 'live' && session.settings.fps === 10,
+      {
+        timeoutMs: 15_000,
+      },
+    );
   });
 
   it('an encoder crash shows Restarting… with the reason, then live again', async () => {

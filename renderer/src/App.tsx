@@ -22,6 +22,8 @@ export function App(): ReactElement {
   const [saveErrors, setSaveErrors] = useState<FieldError[]>([]);
   const [startError, setStartError] = useState<UserError | null>(null);
   const [busy, setBusy] = useState(false);
+  /** Settings that apply but could not be stored (disk full…), or a token that could not be saved. */
+  const [saveWarning, setSaveWarning] = useState<string | null>(null);
 
   useEffect(() => {
     if (settings && !draft) setDraft(draftFromSettings(settings));
@@ -55,6 +57,7 @@ export function App(): ReactElement {
       return null;
     }
     setSaveErrors([]);
+    setSaveWarning(result.warning ?? null);
     setSettings(result.settings);
     setDraft(draftFromSettings(result.settings));
     return result.settings;
@@ -71,8 +74,13 @@ export function App(): ReactElement {
     }
   };
   const newToken = async (): Promise<void> => {
-    const next = await api().newToken();
-    setSettings(next);
+    try {
+      setSettings(await api().newToken());
+      setSaveWarning(null);
+    } catch (error) {
+      setSaveWarning(error instanceof Error ? error.message : String(error));
+      setSettings(await api().getSettings()); // the new token applies even when it could not be stored
+    }
   };
 
   return (
@@ -111,6 +119,11 @@ export function App(): ReactElement {
         onStart={() => void start()}
         onStop={() => void api().stop()}
       />
+      {saveWarning && (
+        <p className="warning" role="status">
+          {saveWarning}
+        </p>
+      )}
       {error && !error.field && (
         <div className="error" role="alert">
           <p className="error-message">{error.message}</p>
