@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { APP_INDEX_URL } from './app-protocol.js';
 import { copyTextArg, IpcArgumentError, isAppSender, noArgs, settingsArg, viewerIdArg } from './ipc-args.js';
 
-const APP = 'file:///opt/mkvcast/resources/app.asar/renderer/dist/index.html';
+const APP = APP_INDEX_URL;
 
 describe('IPC checks', () => {
   it('only the app page itself is a sender', () => {
     assert.equal(isAppSender(APP, APP), true);
     assert.equal(isAppSender(`${APP}#viewers`, APP), true);
     assert.equal(isAppSender('file:///tmp/evil.html', APP), false);
-    assert.equal(
-      isAppSender('https://example.com/opt/mkvcast/resources/app.asar/renderer/dist/index.html', APP),
-      false,
-    );
+    assert.equal(isAppSender('file:///index.html', APP), false);
+    assert.equal(isAppSender('mkvcast://evil/index.html', APP), false);
+    assert.equal(isAppSender('https://app/index.html', APP), false);
     assert.equal(isAppSender('', APP), false);
     assert.equal(isAppSender(undefined, APP), false);
     assert.equal(isAppSender('not a url', APP), false);

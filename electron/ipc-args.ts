@@ -6,8 +6,8 @@ export class IpcArgumentError extends Error {
 }
 
 /**
- * Whether a request comes from the app's own page: the same file:// URL as the index the window
- * loaded (a fragment or query does not matter), never a page it was navigated to.
+ * Whether a request comes from the app's own page: the same scheme, host and path as the index the
+ * window loaded (`mkvcast://app/index.html`; a fragment or query does not matter), never another page.
  */
 export function isAppSender(frameUrl: string | undefined | null, appUrl: string): boolean {
   if (!frameUrl) return false;
@@ -19,7 +19,7 @@ export function isAppSender(frameUrl: string | undefined | null, appUrl: string)
   } catch {
     return false;
   }
-  return from.protocol === 'file:' && from.protocol === app.protocol && from.pathname === app.pathname;
+  return from.protocol === app.protocol && from.host === app.host && from.pathname === app.pathname;
 }
 
 /** A request that takes no arguments got none. */

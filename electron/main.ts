@@ -10,6 +10,7 @@ import {
   ipcMain,
   Menu,
   nativeImage,
+  protocol,
   screen,
   session as electronSession,
   shell,
@@ -19,10 +20,11 @@ import {
   type MenuItemConstructorOptions,
 } from 'electron';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { IPC, type ScreenAccess, type ScreenInfo } from '../server/api.js';
 import { screensFromDisplays, x11Problem } from '../server/screens.js';
 import { SharingSession } from '../server/session.js';
+import { APP_INDEX_URL, APP_SCHEME, appResponse } from './app-protocol.js';
 import { AppController } from './controller.js';
 import { copyTextArg, IpcArgumentError, isAppSender, noArgs, settingsArg, viewerIdArg } from './ipc-args.js';
 import { mayTakeThumbnails, SCREEN_RECORDING_PANE, screenAccessFrom, withThumbnails } from './screens.js';
@@ -31,8 +33,7 @@ import { trayIconFile, trayModel, type TrayAction } from './tray-menu.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/electron
 const ROOT = join(HERE, '..', '..');
-const INDEX = join(ROOT, 'renderer', 'dist', 'index.html');
-const INDEX_URL = pathToFileURL(INDEX).href;
+const RENDERER = join(ROOT, 'renderer', 'dist');
 const PRELOAD = join(HERE, 'preload.cjs');
 const ASSETS = join(ROOT, 'assets');
 
@@ -124,7 +125,7 @@ function createWindow(): BrowserWindow {
       win.hide();
     }
   });
-  void win.loadFile(INDEX);
+  void win.loadURL(APP_INDEX_URL);
   return win;
 }
 
@@ -144,7 +145,7 @@ function lockDown(): void {
 /** One handler a channel: the sender must be our page, and `run` checks the arguments. */
 function handle(channel: string, run: (args: unknown[]) => unknown): void {
   ipcMain.handle(channel, (event: IpcMainInvokeEvent, ...args: unknown[]) => {
-    if (!isAppSender(event.senderFrame?.url, INDEX_URL)) {
+    if (!isAppSender(event.senderFrame?.url, APP_INDEX_URL)) {
       throw new IpcArgumentError(`${channel} refused: the request did not come from the mkvcast window`);
     }
     return run(args);
@@ -212,6 +213,7 @@ function updateTray(session: SharingSession, run: (action: TrayAction) => void):
 
 async function main(): Promise<void> {
   lockDown();
+  protocol.handle(APP_SCHEME, (request) => appResponse(request.url, RENDERER));
   const settingsFile = new SettingsFile(join(app.getPath('userData'), 'settings.json'));
   const loaded = await settingsFile.load();
   for (const warning of loaded.warnings) console.warn(`mkvcast: ${warning}`);
@@ -298,6 +300,9 @@ async function main(): Promise<void> {
 
   window = createWindow();
 }
+
+// The window's page comes from mkvcast://app/ (see app-protocol.ts); the scheme must be known before ready.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true } }]);
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();

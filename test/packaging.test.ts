@@ -22,6 +22,7 @@ interface BuilderConfig {
   directories: { output: string; buildResources: string };
   linux: { target: string[]; icon: string };
   win: { target: string[] };
+  electronFuses: Record<string, boolean>;
   mac: {
     target: string[];
     hardenedRuntime: boolean;
@@ -65,6 +66,24 @@ describe('electron-builder.yml', () => {
     for (const built of [pkg.main, 'dist/electron/preload.cjs', 'renderer/dist/index.html']) {
       assert.ok(existsSync(join(ROOT, built)), `${built} is built`);
     }
+  });
+
+  it("flips Electron's fuses: no run-as-node, NODE_OPTIONS or --inspect, app.asar only, no file:// powers", () => {
+    assert.deepEqual(config.electronFuses, {
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+  });
+
+  it('needs no runtime dependency but the optional ffmpeg-static: the packaged app ships no other npm code', () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(manifest.dependencies, undefined);
+    assert.deepEqual(Object.keys(manifest.optionalDependencies as object), ['ffmpeg-static']);
   });
 
   it('macOS: hardened runtime with entitlements, and says why it records the screen', () => {

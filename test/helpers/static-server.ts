@@ -1,15 +1,10 @@
-/** Serves a built directory (the renderer) on 127.0.0.1 for a browser test: GET/HEAD only, no escaping the root. */
-import { readFile } from 'node:fs/promises';
+/**
+ * Serves the built renderer on 127.0.0.1 for a browser test, through the app's own handler for its
+ * mkvcast:// scheme (electron/app-protocol.ts): the page gets the same files, types and headers (CSP,
+ * nosniff) as in the app. GET/HEAD only.
+ */
 import { createServer, type Server } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.png': 'image/png',
-  '.svg': 'image/svg+xml',
-};
+import { APP_ORIGIN, appResponse } from '../../electron/app-protocol.js';
 
 export interface StaticServer {
   url: string;
@@ -18,18 +13,18 @@ export interface StaticServer {
 
 export async function serveDirectory(root: string): Promise<StaticServer> {
   const server: Server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
-    if (!file.startsWith(root + sep) || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      res.writeHead(404).end();
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
-    readFile(file).then(
-      (body) => {
-        res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    const path = req.url === '/' ? '/index.html' : (req.url ?? '/');
+    appResponse(`${APP_ORIGIN}${path}`, root).then(
+      async (response) => {
+        res.writeHead(response.status, Object.fromEntries(response.headers));
+        const body = Buffer.from(await response.arrayBuffer());
         res.end(req.method === 'HEAD' ? undefined : body);
       },
-      () => res.writeHead(404).end(),
+      (error: unknown) => res.writeHead(500).end(String(error)),
     );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
