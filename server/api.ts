@@ -30,7 +30,8 @@ export interface ViewerInfo {
   skips: number;
 }
 
-export type StreamState = 'waiting' | 'live' | 'ended' | 'error';
+/** `stalled`: the input is open but has sent nothing for a while (viewers stay, and go on when it does). */
+export type StreamState = 'waiting' | 'live' | 'stalled' | 'ended' | 'error';
 
 /** What `GET /status` answers (JSON). */
 export interface StreamStatus {

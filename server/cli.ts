@@ -22,6 +22,7 @@ INPUT:
   URL                http(s)://, rtsp://, … opened by ffmpeg
   tcp://HOST:PORT    listen there for a pushed stream, e.g. from
                      ffmpeg -f x11grab -i :0 -c:v libx264 -tune zerolatency -f matroska tcp://SERVER:PORT
+                     (when the pusher goes away, the next push continues the stream)
 
 Options of serve:
   --port N           HTTP port (default 8080; 0 picks a free one)
@@ -30,7 +31,7 @@ Options of serve:
   --max-lag SEC      a viewer further behind skips to the next keyframe (default 2)
   --fast-start N     also send N earlier GOPs to a new viewer: smoother start, more delay (default 0)
   --token VALUE      serve under /VALUE/ only; 'auto' makes a random one (default: none)
-  --loop             play a file (or take a new TCP push) again when it ends
+  --loop             play a file again when it ends
   --ffmpeg PATH      the ffmpeg binary (default: FFMPEG_PATH, then ffmpeg on PATH)
   -q, --quiet        print only errors
   -v, --verbose      also log viewers joining and leaving
@@ -115,8 +116,14 @@ async function serve(argv: string[]): Promise<void> {
   const host = values.host ?? '0.0.0.0';
   if (!/^[A-Za-z0-9.:-]+$/.test(host))
     throw new UsageError(`--host must be an address such as 0.0.0.0 or 192.168.1.5.`);
+  const quiet = values.quiet ?? false;
+  const verbose = (values.verbose ?? false) && !quiet;
+  const log = (line: string): void => {
+    if (!quiet) process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${line}\n`);
+  };
   const service = new ServeService({
     input: positionals[0],
+    onNotice: log,
     host,
     port: integer('port', values.port, 0, 65535, 8080),
     maxViewers: integer('max-viewers', values['max-viewers'], 1, 100_000, 64),
@@ -126,11 +133,6 @@ async function serve(argv: string[]): Promise<void> {
     loop: values.loop ?? false,
     ffmpegPath: values.ffmpeg,
   });
-  const quiet = values.quiet ?? false;
-  const verbose = (values.verbose ?? false) && !quiet;
-  const log = (line: string): void => {
-    if (!quiet) process.stderr.write(`${line}\n`);
-  };
 
   const { port } = await service.start();
   const path = service.server.streamPath;

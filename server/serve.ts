@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { StreamState } from './api.js';
 import { locateFfmpeg } from './ffmpeg/locate.js';
 import { StreamServer } from './http/server.js';
-import { runPipeline } from './input/pipeline.js';
+import { runPipeline, type PipelineNotice } from './input/pipeline.js';
 import { sourceFor, type InputSource } from './input/sources.js';
 import { Publisher } from './stream/publisher.js';
 import { DEFAULT_VIEWER_POLICY } from './stream/viewer.js';
@@ -20,6 +20,10 @@ export interface ServeOptions {
   ffmpegPath?: string;
   stdin?: Readable;
   now?: () => number;
+  /** No byte from an open input for this long puts the stream in `stalled` (default 5 s). */
+  stallMs?: number;
+  /** One line for people about a change of the input (stalled, tracks changed, pusher gone). */
+  onNotice?: (message: string) => void;
 }
 
 /** How long viewers get to receive the rest of their queue after the input ends. */
@@ -83,16 +87,57 @@ export class ServeService {
     return this.state;
   }
 
+  /** A TCP input takes the next push when one ends, as if looped: the server outlives its pushers. */
+  private get isTcp(): boolean {
+    return 'listen' in this.source;
+  }
+
+  private onPipelineNotice(notice: PipelineNotice): void {
+    const input = this.source.description;
+    const say = this.options.onNotice ?? (() => {});
+    switch (notice.kind) {
+      case 'stalled':
+        this.state = 'stalled';
+        say(
+          `Nothing has come from ${input} for ${Math.floor(notice.silentMs / 1000)} s; viewers stay connected and go on when it sends again.`,
+        );
+        return;
+      case 'resumed':
+        this.state = 'live';
+        say(`${input} is sending again, after ${(notice.silentMs / 1000).toFixed(1)} s.`);
+        return;
+      case 'restarted':
+        say(
+          `The input's tracks changed: ${notice.viewersEnded} viewer(s) got the end of the old stream (players cannot switch tracks mid-stream) and get the new one when they open the link again.`,
+        );
+        return;
+      case 'run-failed':
+        this.state = 'waiting';
+        say(`A push to ${input} was dropped: ${notice.message} Waiting for the next one.`);
+        return;
+      case 'run-ended':
+        if (!this.isTcp) return; // a looped file starts again at once
+        this.state = 'waiting';
+        say(
+          `The pusher on ${input} went away${notice.truncated ? ' in the middle of a frame' : ''}; waiting for it to come back (viewers stay connected; Ctrl-C stops).`,
+        );
+        return;
+    }
+  }
+
   private async run(): Promise<void> {
     try {
       await runPipeline(this.source, this.publisher, {
-        loop: this.options.loop,
+        loop: this.options.loop || this.isTcp,
+        waitsForInput: this.isTcp,
         leadMs: 3000,
         now: this.options.now ?? (() => performance.now()),
         signal: this.abort.signal,
+        stallMs: this.options.stallMs,
         onLive: () => {
           this.state = 'live';
         },
+        onNotice: (notice) => this.onPipelineNotice(notice),
       });
       this.state = 'ended';
       await this.waitForViewersToFinish();

@@ -1,34 +1,17 @@
 /**
- * The inputs of `mkvcast serve`, end to end: Matroska and MPEG-TS on stdin, a TCP push, a looped file
- * that a viewer watches across the loop, and the clean end of a file that is not looped.
+ * The inputs of `mkvcast serve`, end to end: Matroska and MPEG-TS on stdin, a looped file that a viewer
+ * watches across the loop, and the clean end of a file that is not looped. TCP pushes and inputs that
+ * change while they run: midstream.test.ts.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { after, test } from 'node:test';
-import { ffmpegPath, makeMedia, makeRemuxed } from './helpers/media.js';
-import { childPids, killAll, spawnTracked } from './helpers/processes.js';
-import { startServe, type Exit, type ServeRun } from './helpers/serve.js';
+import { makeMedia, makeRemuxed } from './helpers/media.js';
+import { childPids, killAll } from './helpers/processes.js';
+import { exitOf, liveSender } from './helpers/senders.js';
+import { startServe, type ServeRun } from './helpers/serve.js';
 import { decode, explain, type Decoded } from './helpers/viewers.js';
-import { freePort } from './helpers/ports.js';
 
 after(killAll);
-
-/** ffmpeg sending `file` at its real-time rate (`-re`) as `format` to `output`: a live encoder stand-in. */
-function liveSender(file: string, format: 'matroska' | 'mpegts', output: string): ChildProcess {
-  return spawnTracked(
-    ffmpegPath,
-    ['-hide_banner', '-nostdin', '-v', 'error', '-re', '-i', file, '-c', 'copy', '-f', format, output],
-    // Its exit code tells how it went; what it says is not needed.
-    { stdio: ['ignore', output === '-' ? 'pipe' : 'ignore', 'ignore'] },
-  );
-}
-
-function exitOf(child: ChildProcess): Promise<Exit> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  }
-  return new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
-}
 
 /** The viewer's error lines: none, even at the end of the stream (the body is chunked, so it ends cleanly). */
 function errorLines(run: Decoded): string[] {
@@ -117,31 +100,6 @@ test(
       assertCleanDecode(run, 1.5);
       assert.ok((run.frames[1]?.ptsSec.length ?? 0) > 50, 'the viewer decoded audio');
     } finally {
-      await server.stop();
-    }
-  },
-);
-
-test(
-  'a stream pushed to tcp://127.0.0.1:PORT is served, and the push ending ends the server',
-  { timeout: 60_000 },
-  async () => {
-    const port = await freePort();
-    const server = await startServe([`tcp://127.0.0.1:${port}`]);
-    let sender: ChildProcess | null = null;
-    try {
-      const waiting = await server.status();
-      assert.equal(waiting.state, 'waiting');
-      assert.equal(waiting.input, `tcp://127.0.0.1:${port}`);
-
-      sender = liveSender(await makeMedia('vp9-opus', { seconds: 6 }), 'matroska', `tcp://127.0.0.1:${port}`);
-      await server.waitLive();
-      const run = await decode(server.url);
-      assertCleanDecode(run, 2);
-      assert.deepEqual(await exitOf(sender), { code: 0, signal: null });
-      await assertCleanEnd(server, run);
-    } finally {
-      sender?.kill('SIGKILL');
       await server.stop();
     }
   },

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MatroskaError } from '../matroska/errors.js';
 import { MatroskaReader } from '../matroska/reader.js';
 import type { ReaderEvent } from '../matroska/types.js';
 import type { Publisher } from '../stream/publisher.js';
@@ -15,9 +16,38 @@ export interface PipelineOptions {
   now: () => number;
   signal: AbortSignal;
   maxClusterBytes?: number;
-  /** Called on each new header and on the first cluster (the input is live). */
+  /** Called on the first cluster of each run of the input (it is live, or live again). */
   onLive?: () => void;
+  /**
+   * Each run waits for a new input to arrive (a TCP pusher): an empty run is someone who connected and
+   * left, not an input without media, and looping cannot spin.
+   */
+  waitsForInput?: boolean;
+  /** No byte from an open input for this long is a stall (default 5 s). */
+  stallMs?: number;
+  /** What happens to the stream, for the log and /status: see PipelineNotice. */
+  onNotice?: (notice: PipelineNotice) => void;
 }
+
+/**
+ * Changes of the input while it runs, each with its defined outcome:
+ * - `stalled` / `resumed`: the input sent nothing for stallMs, then sent again; viewers stay connected.
+ * - `restarted`: a new header with other tracks (a concatenated file, a new pusher with other settings):
+ *   the viewers' streams end cleanly, since no player takes new tracks mid-stream; they open the
+ *   link again to get the new header. A new header with the same tracks is spliced in silently.
+ * - `run-ended`: one run of a looped input ended (a TCP pusher went away): the next run is awaited
+ *   with the viewers connected. `truncated` says it stopped inside a cluster, which was dropped.
+ * - `run-failed`: a run of an input that waits for each run (TCP) sent something unreadable; it is
+ *   dropped and the next pusher awaited, so that no pusher can stop the server.
+ */
+export type PipelineNotice =
+  | { kind: 'stalled'; silentMs: number }
+  | { kind: 'resumed'; silentMs: number }
+  | { kind: 'restarted'; viewersEnded: number }
+  | { kind: 'run-ended'; truncated: boolean }
+  | { kind: 'run-failed'; message: string };
+
+const DEFAULT_STALL_MS = 5000;
 
 /**
  * Reads the input, run after run when looping: bytes → MatroskaReader → Timeline → (Pacer) →
@@ -33,10 +63,32 @@ export async function runPipeline(
   const timeline = new Timeline();
   const pacer = source.paced ? new Pacer(options.leadMs, now) : null;
   let live = false;
+  /** This run of the input has published a cluster. */
+  let runLive = false;
+
+  const notify = options.onNotice ?? (() => {});
+  const stallMs = options.stallMs ?? DEFAULT_STALL_MS;
+  let lastByteMs = now();
+  let stalled = false;
+  /** Between the first byte of a run and its end: a stall can only happen then. */
+  let reading = false;
+  // Checked on a timer: a silent input never wakes the read loop up.
+  const stallCheck = setInterval(
+    () => {
+      if (!live || !reading || stalled || now() - lastByteMs < stallMs) return;
+      stalled = true;
+      notify({ kind: 'stalled', silentMs: now() - lastByteMs });
+    },
+    Math.max(50, Math.min(1000, stallMs / 4)),
+  );
+  stallCheck.unref();
 
   const handle = async (event: ReaderEvent): Promise<number> => {
     if (event.kind === 'header') {
-      publisher.setHeader(event.header, timeline.onHeader(event.header));
+      const change = timeline.onHeader(event.header);
+      const viewersEnded = change === 'restart' ? publisher.viewerCount : 0;
+      publisher.setHeader(event.header, change);
+      if (change === 'restart') notify({ kind: 'restarted', viewersEnded });
       return 0;
     }
     const cluster = timeline.place(event.cluster, now());
@@ -45,25 +97,67 @@ export async function runPipeline(
     if (signal.aborted) return 0;
     cluster.arrivedMs = now();
     publisher.publish(cluster);
-    if (!live) {
-      live = true;
+    live = true;
+    if (!runLive) {
+      runLive = true;
       options.onLive?.();
     }
     return 1;
   };
 
-  try {
-    do {
-      const reader = new MatroskaReader({ maxClusterBytes: options.maxClusterBytes });
-      let clusters = 0;
-      let bytes = 0;
+  /** One run of the input to its end; the clusters it published, and whether it stopped inside one. */
+  const readRun = async (): Promise<{ clusters: number; bytes: number; truncated: boolean }> => {
+    const reader = new MatroskaReader({ maxClusterBytes: options.maxClusterBytes });
+    runLive = false;
+    let clusters = 0;
+    let bytes = 0;
+    try {
       for await (const chunk of source.open(signal)) {
         bytes += chunk.length;
+        if (stalled) {
+          stalled = false;
+          notify({ kind: 'resumed', silentMs: now() - lastByteMs });
+        }
+        lastByteMs = now();
+        reading = true;
         for (const event of reader.push(chunk)) clusters += await handle(event);
-        if (signal.aborted) break;
+        if (signal.aborted) return { clusters, bytes, truncated: false };
+      }
+      if (signal.aborted || bytes === 0) return { clusters, bytes, truncated: false };
+      try {
+        for (const event of reader.end()) clusters += await handle(event);
+      } catch (error) {
+        // A looped input (a pusher killed mid-write) may stop inside a cluster: that cluster is
+        // dropped and the next run is awaited. A single run's truncation is an error, as before.
+        if (options.loop && live && error instanceof MatroskaError && error.code === 'TRUNCATED') {
+          return { clusters, bytes, truncated: true };
+        }
+        throw error;
+      }
+      return { clusters, bytes, truncated: false };
+    } finally {
+      reading = false;
+      stalled = false;
+    }
+  };
+
+  try {
+    do {
+      let run: { clusters: number; bytes: number; truncated: boolean };
+      try {
+        run = await readRun();
+      } catch (error) {
+        // A pusher that sent something broken is dropped; the next one is awaited.
+        if (!options.waitsForInput || signal.aborted) throw error;
+        notify({ kind: 'run-failed', message: error instanceof Error ? error.message : String(error) });
+        continue;
       }
       if (signal.aborted) break;
-      if (bytes === 0 && (!options.loop || !live)) {
+      if (options.waitsForInput) {
+        notify({ kind: 'run-ended', truncated: run.truncated });
+        continue;
+      }
+      if (run.bytes === 0 && !(options.loop && live)) {
         // Said here, where the input is known, rather than as the reader's "ended before any byte".
         throw new InputError(
           'NO_MEDIA',
@@ -71,8 +165,7 @@ export async function runPipeline(
           'Send it a stream, e.g. ffmpeg -i INPUT -c copy -f matroska - | mkvcast serve -',
         );
       }
-      if (bytes > 0) for (const event of reader.end()) clusters += await handle(event);
-      if (clusters === 0) {
+      if (run.clusters === 0) {
         // An input that ends without a single frame: looping it would spin.
         if (!options.loop || !live) {
           throw new InputError(
@@ -83,11 +176,13 @@ export async function runPipeline(
         }
         break;
       }
+      if (options.loop) notify({ kind: 'run-ended', truncated: run.truncated });
     } while (options.loop && !signal.aborted);
   } catch (error) {
     // Stopping destroys the pipes the input reads from; what they throw then is not a failure.
     if (!signal.aborted) throw error;
   } finally {
+    clearInterval(stallCheck);
     await source.close();
   }
   publisher.end();

@@ -237,9 +237,14 @@ export function stdinSource(stdin: Readable, ffmpeg: () => string): InputSource 
   };
 }
 
+/** A pusher silent for this long may be replaced by a new one (its connection is probably dead). */
+export const TCP_TAKEOVER_SILENCE_MS = 2000;
+
 /**
  * Listens on HOST:PORT for one pusher at a time (what `nc -l | mkvcast` did): its bytes are the input.
- * A second pusher while one is connected is turned away.
+ * A second pusher while one is sending is turned away; one that arrives after the current pusher has
+ * been silent for TCP_TAKEOVER_SILENCE_MS takes over (a pusher that lost its network comes back on a
+ * new connection while the old one never closed).
  */
 export function tcpSource(
   host: string,
@@ -248,19 +253,28 @@ export function tcpSource(
 ): InputSource & { listen(): Promise<number> } {
   let server: Server | null = null;
   let pending: ((socket: Socket) => void) | null = null;
-  let busy = false;
+  /** The pusher being read, when it last sent, and the one taking over from it. */
+  let current: Socket | null = null;
+  let lastDataMs = 0;
+  let successor: Socket | null = null;
   let boundPort = port;
   const listen = async (): Promise<number> => {
     if (server) return boundPort;
     const created = createServer((socket) => {
-      if (busy || !pending) {
+      if (!current && pending) {
+        const deliver = pending;
+        pending = null;
+        current = socket;
+        lastDataMs = performance.now();
+        deliver(socket);
+      } else if (!successor && (!current || performance.now() - lastDataMs >= TCP_TAKEOVER_SILENCE_MS)) {
+        // Between two runs (open() comes next), or taking over from a silent pusher.
+        successor = socket;
+        socket.on('error', () => {}); // a successor that fails before it is read is just dropped
+        current?.destroy(); // ends the silent pusher's run; the next open() takes the successor
+      } else {
         socket.destroy();
-        return;
       }
-      busy = true;
-      const deliver = pending;
-      pending = null;
-      deliver(socket);
     });
     await new Promise<void>((resolve, reject) => {
       created.once('error', (error: NodeJS.ErrnoException) =>
@@ -289,19 +303,39 @@ export function tcpSource(
     listen,
     async *open(signal) {
       await listen();
-      const socket = await new Promise<Socket | null>((resolve) => {
-        pending = resolve;
-        signal.addEventListener('abort', () => resolve(null), { once: true });
-      });
+      let socket: Socket | null = successor;
+      successor = null;
+      if (socket) {
+        current = socket;
+        lastDataMs = performance.now();
+      } else {
+        socket = await new Promise<Socket | null>((resolve) => {
+          pending = resolve;
+          signal.addEventListener('abort', () => resolve(null), { once: true });
+        });
+      }
       if (!socket) return;
       try {
-        yield* sniffed(socket, ffmpeg, `the stream pushed to ${host}:${boundPort}`, signal);
+        for await (const chunk of sniffed(
+          socket,
+          ffmpeg,
+          `the stream pushed to ${host}:${boundPort}`,
+          signal,
+        )) {
+          lastDataMs = performance.now();
+          yield chunk;
+        }
+      } catch (error) {
+        // Taken over: the old pusher's connection was closed on purpose, its run just ends.
+        if (!successor) throw error;
       } finally {
         socket.destroy();
-        busy = false;
+        current = null;
       }
     },
     async close() {
+      successor?.destroy();
+      successor = null;
       const s = server;
       server = null;
       if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
