@@ -191,7 +191,7 @@ describe('the screen changes size while sharing (RandR on Xvfb)', { timeout: 60_
     await xvfb.stop();
   });
 
-  it('smaller, then larger again: captured at each new size, with the reason shown; viewers get a clean end', async () => {
+  it('smaller, then larger again: captured at each new size, with the reason shown; viewers get a clean end', async (t) => {
     const session = await shareSession(xvfb, { fps: 10 }, { screenPollMs: 300 });
     const states: SessionState[] = [];
     session.on('state', (s: SessionState) => states.push(s));
@@ -204,6 +204,7 @@ describe('the screen changes size while sharing (RandR on Xvfb)', { timeout: 60_
 
       // Smaller: x11grab's capture area no longer fits and ffmpeg stops at once.
       let from = states.length;
+      const resizedMs = performance.now();
       await xvfb.setScreenSize(400, 300);
       await waitFor('live at the new size', () => states.slice(from).some((s) => s.kind === 'live'), {
         timeoutMs: 15_000,
@@ -211,6 +212,9 @@ describe('the screen changes size while sharing (RandR on Xvfb)', { timeout: 60_
       assert.deepEqual(
         states.slice(from).map((s) => (s.kind === 'restarting' ? s.reason : s.kind)),
         ['the screen changed to 400×300', 'live'],
+      );
+      t.diagnostic(
+        `smaller screen → live at the new size in ${Math.round(performance.now() - resizedMs)} ms`,
       );
       assert.equal(
         await first.closed,
@@ -245,7 +249,7 @@ describe('the screen changes size while sharing (RandR on Xvfb)', { timeout: 60_
 });
 
 describe('the display goes away while sharing', { timeout: 60_000 }, () => {
-  it('error state saying the display is gone and what to do; viewers get a clean end; no ffmpeg, port free', async () => {
+  it('error state saying the display is gone and what to do; viewers get a clean end; no ffmpeg, port free', async (t) => {
     const xvfb = await startXvfb([{ width: 320, height: 240 }]);
     const session = await shareSession(xvfb, { fps: 10 });
     try {
@@ -257,7 +261,9 @@ describe('the display goes away while sharing', { timeout: 60_000 }, () => {
       const goneMs = performance.now();
       xvfb.process.kill('SIGKILL');
       const error = await errorState(session);
-      assert.ok(performance.now() - goneMs < 5000, 'noticed without going through the restart backoff');
+      const noticedMs = performance.now() - goneMs;
+      t.diagnostic(`display gone → error state in ${Math.round(noticedMs)} ms`);
+      assert.ok(noticedMs < 5000, 'noticed without going through the restart backoff');
       assert.equal(error.code, 'DISPLAY_GONE');
       assert.match(error.message, new RegExp(`display ${xvfb.display} went away`));
       assert.match(error.fix, /Start sharing again/);
