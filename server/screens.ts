@@ -78,7 +78,8 @@ export function screensFromDisplays(displays: readonly ElectronDisplay[], primar
   });
 }
 
-export type ScreenErrorCode = 'NO_DISPLAY' | 'WAYLAND' | 'DISPLAY_UNREACHABLE' | 'SCREEN_NOT_FOUND';
+export type ScreenErrorCode =
+  'NO_DISPLAY' | 'WAYLAND' | 'DISPLAY_UNREACHABLE' | 'DISPLAY_GONE' | 'SCREEN_NOT_FOUND';
 
 /** The screens cannot be listed or captured: what happened, and what to do. */
 export class ScreenError extends Error {
@@ -90,6 +91,17 @@ export class ScreenError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The display being shared cannot be reached any more: the X server stopped, or the user logged out. */
+export function displayGone(display: string, cause: unknown): ScreenError {
+  const error = new ScreenError(
+    'DISPLAY_GONE',
+    `The display ${display} went away while it was being shared, so sharing has stopped.`,
+    'Start sharing again once the desktop is back (after logging in again, or restarting the X server).',
+  );
+  error.cause = cause;
+  return error;
 }
 
 /**

@@ -11,16 +11,18 @@ import type {
   ViewerInfo,
 } from './api.js';
 import { captureArgs, type CapturePlatform } from './ffmpeg/capture.js';
-import { FfmpegChild } from './ffmpeg/child.js';
-import { FfmpegError } from './ffmpeg/errors.js';
+import { FfmpegChild, type FfmpegExit } from './ffmpeg/child.js';
+import { FfmpegError, ffmpegGone } from './ffmpeg/errors.js';
+import { isExecutable } from './ffmpeg/locate.js';
 import type { FfmpegCapabilities } from './ffmpeg/probe.js';
 import { ProgressParser, type FfmpegProgress } from './ffmpeg/progress.js';
+import { RestartPolicy } from './ffmpeg/restarts.js';
 import { selectCaptureFfmpeg, workingEncoders } from './ffmpeg/select.js';
 import { HttpError } from './http/errors.js';
 import { shareableLinks } from './http/links.js';
 import { StreamServer } from './http/server.js';
 import { MatroskaReader } from './matroska/reader.js';
-import { listX11Screens, ScreenError, x11Problem } from './screens.js';
+import { displayGone, listX11Screens, ScreenError, x11Problem } from './screens.js';
 import { validateSettings } from './settings.js';
 import { Publisher } from './stream/publisher.js';
 import { Timeline } from './stream/timeline.js';
@@ -36,9 +38,8 @@ export interface SessionDeps {
   now: () => number;
   /** Waits before restarts after the 1st, 2nd, … failure in a row. */
   backoffMs: readonly number[];
-  /** Failures within `failureWindowMs` before the session gives up. */
+  /** Encoder runs in a row that fail before serving a picture, before the session gives up. */
   maxFailures: number;
-  failureWindowMs: number;
   /** No output from the encoder for this long: it is hung, and is restarted. */
   watchdogMs: number;
   /** How often the shared screen's geometry is checked while live. */
@@ -47,11 +48,16 @@ export interface SessionDeps {
   firstFrameTimeoutMs: number;
 }
 
-function defaultDeps(env: NodeJS.ProcessEnv = process.env): SessionDeps {
-  const platform = (
-    ['linux', 'win32', 'darwin'].includes(process.platform) ? process.platform : 'linux'
-  ) as CapturePlatform;
-  const display = platform === 'linux' ? (env.DISPLAY ?? '') : platform === 'darwin' ? '1' : '';
+function defaultDeps(given: Partial<SessionDeps>): SessionDeps {
+  const env = given.env ?? process.env;
+  const platform =
+    given.platform ??
+    ((['linux', 'win32', 'darwin'].includes(process.platform)
+      ? process.platform
+      : 'linux') as CapturePlatform);
+  // The screens listed are those of the display captured, whichever way it was given.
+  const display =
+    given.display ?? (platform === 'linux' ? (env.DISPLAY ?? '') : platform === 'darwin' ? '1' : '');
   return {
     platform,
     display,
@@ -65,7 +71,6 @@ function defaultDeps(env: NodeJS.ProcessEnv = process.env): SessionDeps {
     now: () => performance.now(),
     backoffMs: [250, 500, 1000, 2000, 4000],
     maxFailures: 5,
-    failureWindowMs: 60_000,
     watchdogMs: 5000,
     screenPollMs: 2000,
     firstFrameTimeoutMs: 15_000,
@@ -113,6 +118,46 @@ export class SessionError extends Error {
 
 const SPLICE_SETTINGS: readonly (keyof Settings)[] = ['port', 'host', 'maxViewers', 'token'];
 
+/** How long a stopping session lets its viewers write out what they have queued before cutting them. */
+const VIEWER_END_GRACE_MS = 1000;
+
+/** What one run of the encoder did, from its start to its exit. */
+interface EncoderRun {
+  /** Clusters it published. */
+  clusters: number;
+  exit: FfmpegExit | null;
+  /** It could not be started at all. */
+  spawnError: unknown;
+  /** Its output was not a Matroska stream we could read. */
+  streamError: unknown;
+  /** The watchdog killed it: no output for `watchdogMs`. */
+  hung: boolean;
+  /** Its last error lines (not progress) on stderr. */
+  errorLines: string[];
+}
+
+function sameGeometry(a: ScreenInfo, b: ScreenInfo): boolean {
+  return a.width === b.width && a.height === b.height && a.x === b.x && a.y === b.y;
+}
+
+/** Ends every viewer's stream cleanly (the rest of its queue, then the end of the body), waiting up to `graceMs`. */
+async function endViewers(publisher: Publisher, graceMs: number): Promise<void> {
+  publisher.end();
+  if (publisher.viewerCount === 0) return;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      publisher.off('viewer-closed', onClosed);
+      resolve();
+    };
+    const onClosed = (): void => {
+      if (publisher.viewerCount === 0) done();
+    };
+    const timer = setTimeout(done, graceMs);
+    publisher.on('viewer-closed', onClosed);
+  });
+}
+
 /**
  * One screen-sharing session: picks ffmpeg and the screen, runs the HTTP server, captures and encodes
  * the screen, supervises the encoder (restart with backoff, splice the new stream into the running
@@ -137,12 +182,13 @@ export class SharingSession extends EventEmitter {
   private liveSinceMs = 0;
   private tickTimer: NodeJS.Timeout | null = null;
   private screenTimer: NodeJS.Timeout | null = null;
-  private readonly failuresAtMs: number[] = [];
+  /** Aborted on stop, to cut short a wait between restarts. */
+  private wake = new AbortController();
 
   constructor(settings: Settings, deps: Partial<SessionDeps> = {}) {
     super();
     this.settingsValue = { ...settings };
-    this.deps = { ...defaultDeps(deps.env), ...deps };
+    this.deps = { ...defaultDeps(deps), ...deps };
   }
 
   get state(): SessionState {
@@ -215,8 +261,8 @@ export class SharingSession extends EventEmitter {
       throw new SessionError('NOT_RUNNING', 'Sharing is already running.', 'Stop it first.');
     }
     this.stopRequested = false;
+    this.wake = new AbortController();
     this.restarts = 0;
-    this.failuresAtMs.length = 0;
     this.setState({ kind: 'starting' });
     try {
       const { settings, errors } = validateSettings(this.settingsValue);
@@ -305,66 +351,26 @@ export class SharingSession extends EventEmitter {
     return screen;
   }
 
-  /** Runs ffmpeg again and again until stopped; splices each new run into the stream viewers get. */
+  /**
+   * Runs ffmpeg again and again until stopped; splices each new run into the stream viewers get. After
+   * an unexpected exit it looks at the screen first: a new size is a planned restart, a display that is
+   * gone ends sharing; anything else is a failure, restarted as the RestartPolicy says.
+   */
   private async runLoop(encoder: string): Promise<void> {
     const timeline = new Timeline();
+    const policy = new RestartPolicy(this.deps);
+    const ffmpegPath = (this.ffmpeg as FfmpegCapabilities).path;
     let everLive = false;
     while (!this.stopRequested) {
-      const screen = this.screen as ScreenInfo;
-      const args = captureArgs(
-        this.settingsValue,
-        { platform: this.deps.platform, screen, display: this.deps.display },
-        encoder,
-      );
-      const child = new FfmpegChild((this.ffmpeg as FfmpegCapabilities).path, args, { stdin: 'commands' });
-      this.child = child;
-      const parser = new ProgressParser();
-      const errorLines: string[] = [];
-      child.process.stderr.on('data', (text: string) => {
-        const { progress, lines } = parser.push(text);
-        if (progress.length > 0) this.progress = progress[progress.length - 1];
-        errorLines.push(...lines);
-        if (errorLines.length > 20) errorLines.splice(0, errorLines.length - 20);
-      });
-      let watchdog: NodeJS.Timeout | null = null;
-      const feedWatchdog = (): void => {
-        if (watchdog) clearTimeout(watchdog);
-        watchdog = setTimeout(() => child.process.kill('SIGKILL'), this.deps.watchdogMs);
-      };
-      feedWatchdog();
-      const reader = new MatroskaReader();
-      let runError: unknown = null;
-      let clusters = 0;
-      try {
-        for await (const chunk of child.stdout) {
-          feedWatchdog();
-          for (const event of reader.push(chunk as Buffer)) {
-            const publisher = this.publisher as Publisher;
-            if (event.kind === 'header') {
-              publisher.setHeader(event.header, timeline.onHeader(event.header));
-              continue;
-            }
-            publisher.publish(timeline.place(event.cluster, this.deps.now()));
-            clusters += 1;
-            if (!everLive) {
-              everLive = true;
-              this.emit('first-frame');
-            } else if (clusters === 1 && this.current.kind === 'restarting') {
-              this.setState({ kind: 'live', since: new Date().toISOString() });
-            }
-          }
+      if (everLive && !isExecutable(ffmpegPath)) return this.fail(ffmpegGone(ffmpegPath));
+      const run = await this.runEncoder(ffmpegPath, encoder, timeline, () => {
+        if (!everLive) {
+          everLive = true;
+          this.emit('first-frame');
+        } else if (this.current.kind === 'restarting') {
+          this.setState({ kind: 'live', since: new Date().toISOString() });
         }
-      } catch (error) {
-        runError = error; // a broken stream from ffmpeg: restart it like a crash
-        child.process.kill('SIGKILL');
-      } finally {
-        if (watchdog) clearTimeout(watchdog);
-      }
-      const exit = await child.exited.catch((error: unknown) => {
-        runError ??= error;
-        return null;
       });
-      this.child = null;
       if (this.stopRequested) break;
       const planned = this.restartRequested;
       this.restartRequested = null;
@@ -372,11 +378,13 @@ export class SharingSession extends EventEmitter {
         this.setState({ kind: 'restarting', reason: planned, attempt: 0 });
         continue;
       }
-      // ffmpeg's own error lines (not its progress blocks) say why it stopped.
-      const said = errorLines.slice(-3).join(' / ');
-      const reason = runError
-        ? `the encoder's stream broke (${(runError as Error).message})`
-        : `ffmpeg stopped (${exit?.signal ? `signal ${exit.signal}` : `exit code ${exit?.code}`})${said ? `: ${said}` : ''}`;
+      if (run.spawnError) {
+        const error = isExecutable(ffmpegPath) ? run.spawnError : ffmpegGone(ffmpegPath, run.spawnError);
+        if (everLive) return this.fail(error);
+        this.emit('run-failed', error);
+        return;
+      }
+      const reason = this.whyStopped(run);
       if (!everLive) {
         this.emit(
           'run-failed',
@@ -388,37 +396,138 @@ export class SharingSession extends EventEmitter {
         );
         return;
       }
-      const nowMs = this.deps.now();
-      this.failuresAtMs.push(nowMs);
-      while (this.failuresAtMs.length > 0 && nowMs - this.failuresAtMs[0] > this.deps.failureWindowMs)
-        this.failuresAtMs.shift();
-      if (this.failuresAtMs.length >= this.deps.maxFailures) {
-        await this.fail(
+      // x11grab stops when the screen shrinks under it, and fails when the display is gone.
+      let screen: ScreenInfo;
+      try {
+        screen = await this.currentScreen();
+      } catch (error) {
+        return this.fail(error);
+      }
+      if (this.stopRequested) break;
+      if (!sameGeometry(screen, this.screen as ScreenInfo)) {
+        this.screen = screen;
+        this.setState({ kind: 'restarting', reason: this.screenChanged(screen), attempt: 0 });
+        continue;
+      }
+      const decision = policy.onFailure(run.clusters > 0);
+      if (decision.giveUp) {
+        return this.fail(
           new SessionError(
             'ENCODER_FAILED',
             `Screen capture keeps failing: ${reason}.`,
             'Check the screen and the ffmpeg settings, then start again.',
           ),
         );
-        return;
       }
       this.restarts += 1;
-      const attempt = this.failuresAtMs.length;
-      this.setState({ kind: 'restarting', reason, attempt });
-      await sleep(this.deps.backoffMs[Math.min(attempt - 1, this.deps.backoffMs.length - 1)]);
+      this.setState({ kind: 'restarting', reason, attempt: decision.attempt });
+      await sleep(decision.delayMs, undefined, { signal: this.wake.signal }).catch(() => {});
       if (this.stopRequested) break;
       try {
-        // The screen may have gone or changed size: capture what is there now.
-        this.screen = await this.findScreenById((this.screen as ScreenInfo).id);
+        // The screen may have changed during the wait: capture what is there now.
+        this.screen = await this.currentScreen();
       } catch (error) {
-        await this.fail(error);
-        return;
+        return this.fail(error);
       }
     }
   }
 
-  private async findScreenById(id: string): Promise<ScreenInfo> {
-    const screens = await this.deps.listScreens();
+  /** One run of ffmpeg, from spawn to exit; its clusters go out through the timeline as they come. */
+  private async runEncoder(
+    ffmpegPath: string,
+    encoder: string,
+    timeline: Timeline,
+    onPicture: () => void,
+  ): Promise<EncoderRun> {
+    const args = captureArgs(
+      this.settingsValue,
+      { platform: this.deps.platform, screen: this.screen as ScreenInfo, display: this.deps.display },
+      encoder,
+    );
+    const child = new FfmpegChild(ffmpegPath, args, { stdin: 'commands' });
+    this.child = child;
+    const parser = new ProgressParser();
+    const run: EncoderRun = {
+      clusters: 0,
+      exit: null,
+      spawnError: null,
+      streamError: null,
+      hung: false,
+      errorLines: [],
+    };
+    child.process.stderr.on('data', (text: string) => {
+      const { progress, lines } = parser.push(text);
+      if (progress.length > 0) this.progress = progress[progress.length - 1];
+      run.errorLines.push(...lines);
+      if (run.errorLines.length > 20) run.errorLines.splice(0, run.errorLines.length - 20);
+    });
+    let watchdog: NodeJS.Timeout | null = null;
+    const feedWatchdog = (): void => {
+      if (watchdog) clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        run.hung = true;
+        child.process.kill('SIGKILL'); // a stopped (SIGSTOP) process dies of SIGKILL too
+      }, this.deps.watchdogMs);
+    };
+    feedWatchdog();
+    const reader = new MatroskaReader();
+    try {
+      for await (const chunk of child.stdout) {
+        feedWatchdog();
+        for (const event of reader.push(chunk as Buffer)) {
+          const publisher = this.publisher;
+          if (!publisher) break; // torn down under us
+          if (event.kind === 'header') {
+            publisher.setHeader(event.header, timeline.onHeader(event.header));
+            continue;
+          }
+          publisher.publish(timeline.place(event.cluster, this.deps.now()));
+          run.clusters += 1;
+          if (run.clusters === 1) onPicture();
+        }
+      }
+    } catch (error) {
+      run.streamError = error; // a broken stream from ffmpeg: restart it like a crash
+      child.process.kill('SIGKILL');
+    } finally {
+      if (watchdog) clearTimeout(watchdog);
+    }
+    run.exit = await child.exited.catch((error: unknown) => {
+      run.spawnError = error;
+      return null;
+    });
+    this.child = null;
+    return run;
+  }
+
+  /** Why a run stopped, in words for the 'restarting' state. */
+  private whyStopped(run: EncoderRun): string {
+    if (run.hung)
+      return `the encoder sent nothing for ${this.deps.watchdogMs / 1000} s (hung), so it was stopped`;
+    if (run.streamError) return `the encoder's stream broke (${(run.streamError as Error).message})`;
+    // ffmpeg's own error lines (not its progress blocks) say why it stopped.
+    const said = run.errorLines.slice(-3).join(' / ');
+    const how = run.exit?.signal ? `signal ${run.exit.signal}` : `exit code ${run.exit?.code}`;
+    return `ffmpeg stopped (${how})${said ? `: ${said}` : ''}`;
+  }
+
+  private screenChanged(screen: ScreenInfo): string {
+    return `the screen changed to ${screen.width}×${screen.height}`;
+  }
+
+  /**
+   * The shared screen as it is now. Throws SCREEN_NOT_FOUND when it is gone, DISPLAY_GONE when the
+   * X display cannot be reached any more.
+   */
+  private async currentScreen(): Promise<ScreenInfo> {
+    const id = (this.screen as ScreenInfo).id;
+    let screens: ScreenInfo[];
+    try {
+      screens = await this.deps.listScreens();
+    } catch (error) {
+      const unreachable = error instanceof ScreenError && error.code === 'DISPLAY_UNREACHABLE';
+      throw unreachable && this.deps.platform === 'linux' ? displayGone(this.deps.display, error) : error;
+    }
     const screen = screens.find((s) => s.id === id);
     if (!screen) {
       throw new ScreenError(
@@ -450,33 +559,18 @@ export class SharingSession extends EventEmitter {
 
   /** Notices a resolution change or an unplugged screen while live. */
   async checkScreen(): Promise<void> {
-    const shared = this.screen;
-    if (!shared || this.current.kind !== 'live') return;
-    let screens: ScreenInfo[];
+    if (!this.screen || this.current.kind !== 'live') return;
+    let now: ScreenInfo;
     try {
-      screens = await this.deps.listScreens();
-    } catch {
-      return; // the display itself is gone: ffmpeg fails and the restart path reports it
+      now = await this.currentScreen();
+    } catch (error) {
+      // A display that is gone makes ffmpeg fail, and the restart path reports it.
+      if (error instanceof ScreenError && error.code === 'DISPLAY_GONE') return;
+      return this.fail(error);
     }
-    const now = screens.find((s) => s.id === shared.id);
-    if (!now) {
-      await this.fail(
-        new ScreenError(
-          'SCREEN_NOT_FOUND',
-          `The screen ${shared.id} being shared is gone.`,
-          'Pick another screen and start again.',
-        ),
-      );
-      return;
-    }
-    if (
-      now.width !== shared.width ||
-      now.height !== shared.height ||
-      now.x !== shared.x ||
-      now.y !== shared.y
-    ) {
+    if (this.screen && !sameGeometry(now, this.screen)) {
       this.screen = now;
-      this.requestRestart(`the screen changed to ${now.width}×${now.height}`);
+      this.requestRestart(this.screenChanged(now));
     }
   }
 
@@ -506,6 +600,7 @@ export class SharingSession extends EventEmitter {
 
   private async fail(error: unknown): Promise<void> {
     this.stopRequested = true;
+    this.wake.abort();
     const child = this.child;
     if (child) await child.stop(500);
     await this.teardown();
@@ -517,6 +612,7 @@ export class SharingSession extends EventEmitter {
     if (this.current.kind === 'idle') return;
     const wasError = this.current.kind === 'error';
     this.stopRequested = true;
+    this.wake.abort();
     if (!wasError) this.setState({ kind: 'stopping' });
     const child = this.child;
     if (child) await child.stop(1000);
@@ -530,8 +626,11 @@ export class SharingSession extends EventEmitter {
     if (this.screenTimer) clearInterval(this.screenTimer);
     this.tickTimer = this.screenTimer = null;
     this.stopRequested = true;
+    this.wake.abort();
     const child = this.child;
     if (child) await child.stop(500);
+    // Players see the end of the stream rather than a broken connection.
+    if (this.publisher) await endViewers(this.publisher, VIEWER_END_GRACE_MS);
     const server = this.server;
     this.server = null;
     if (server) await server.close();

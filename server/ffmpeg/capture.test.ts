@@ -66,6 +66,19 @@ describe('captureArgs', () => {
     assert.equal(args.at(-1), 'pipe:1');
   });
 
+  it('the frame rate is stated, not probed: the same settings always give the same stream header', () => {
+    const args = captureArgs(
+      { ...settings, fps: 15 },
+      { platform: 'linux', screen, display: ':0' },
+      'libx264',
+    );
+    const input = args.indexOf('-i');
+    assert.ok(args.indexOf('-analyzeduration') < input && after(args, '-analyzeduration') === '0');
+    assert.ok(args.indexOf('-probesize') < input);
+    assert.ok(args.lastIndexOf('-r') > input, '-r is an output option');
+    assert.equal(args[args.lastIndexOf('-r') + 1], '15');
+  });
+
   it('the quality presets scale with the picture; a number is a bitrate', () => {
     assert.ok(bitrateKbps('low', 1920, 1080, 30) < bitrateKbps('medium', 1920, 1080, 30));
     assert.ok(bitrateKbps('medium', 1920, 1080, 30) < bitrateKbps('high', 1920, 1080, 30));

@@ -225,8 +225,18 @@ export function captureArgs(settings: Settings, target: CaptureTarget, encoder: 
     '-nostats',
     '-fflags',
     'nobuffer',
+    // No probing of the grabber: it states its size and rate itself. Probing held the first frame back
+    // ~1 s, and under load guessed the frame rate from jittery timestamps (30, 45, 60 fps for 15).
+    '-probesize',
+    '32',
+    '-analyzeduration',
+    '0',
     ...grabArgs(target, settings.fps),
     ...encodeArgs(settings, target.screen, encoder),
+    // The encoder's frame rate is the setting, never a guess: it is written into the H.264 SPS, and a
+    // restarted encoder is spliced in for the viewers only when its SPS is the same.
+    '-r',
+    String(settings.fps),
     ...muxArgs(settings.fps),
   ];
 }

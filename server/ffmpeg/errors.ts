@@ -26,3 +26,13 @@ export function installHint(platform: NodeJS.Platform = process.platform): strin
       return 'Install ffmpeg, or set FFMPEG_PATH to an ffmpeg binary.';
   }
 }
+
+/** The ffmpeg a session started with is not there any more (uninstalled or moved while sharing). */
+export function ffmpegGone(path: string, cause?: unknown): FfmpegError {
+  return new FfmpegError(
+    'FFMPEG_MISSING',
+    `ffmpeg was not found at ${path} any more, so the screen capture could not be started again.`,
+    `Put ffmpeg back there, or set the ffmpeg path to one that exists, then start sharing again. ${installHint()}`,
+    { cause },
+  );
+}

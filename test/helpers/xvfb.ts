@@ -10,6 +10,11 @@ export interface Xvfb {
   process: ChildProcess;
   /** Paints the root window one colour (`#rrggbb`). */
   paint(colour: string): Promise<void>;
+  /**
+   * Changes the size of screen 0 through RandR, as a resolution change on a real desktop does. Xvfb
+   * (21.1) switches to any mode up to the size it started with, never larger.
+   */
+  setScreenSize(width: number, height: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -41,6 +46,28 @@ export async function startXvfb(screens: { width: number; height: number }[]): P
     process: child,
     paint: async (colour) => {
       await run('xsetroot', ['-solid', colour], { env: { ...process.env, DISPLAY: display } });
+    },
+    setScreenSize: async (width, height) => {
+      const env = { ...process.env, DISPLAY: display };
+      const mode = `${width}x${height}`;
+      const { stdout } = await run('xrandr', ['-q'], { env });
+      const output = /^(\S+) connected/m.exec(stdout)?.[1] ?? 'screen';
+      if (!new RegExp(`^\\s+${mode}\\s`, 'm').test(stdout)) {
+        // Xvfb ignores the timings; only the visible size matters.
+        const timings = [
+          width,
+          width + 8,
+          width + 16,
+          width + 24,
+          height,
+          height + 1,
+          height + 2,
+          height + 3,
+        ];
+        await run('xrandr', ['--newmode', mode, '10', ...timings.map(String)], { env });
+        await run('xrandr', ['--addmode', output, mode], { env });
+      }
+      await run('xrandr', ['--output', output, '--mode', mode], { env });
     },
     stop: () =>
       new Promise<void>((resolve) => {
