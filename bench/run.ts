@@ -8,6 +8,7 @@
  *   node dist/bench/run.js --quick    a smoke run: 100 viewers, short windows, no profile, no reader;
  *                                     printed only (unless --out is given)
  * Options: --viewers 100,500  --out FILE  --no-profile  --no-reader  --no-glass (screen-sharing latency)
+ *   --no-faults (encoder recovery after SIGKILL/SIGSTOP)
  */
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -21,6 +22,7 @@ import { firstFrameRuns } from './first-frame.js';
 import { machineCpuSec, machineInfo } from './proc.js';
 import { summariseProfile } from './profile.js';
 import { benchReader, type ReaderBenchResult } from './reader.js';
+import { benchFaults, faultsSection, type FaultsResult } from './faults.js';
 import { benchGlass, glassSection, type GlassResult } from './glass.js';
 import { renderReport, type BenchConfig, type CpuPair, type ProfiledRun } from './report.js';
 import { runScenario, type ScenarioOptions, type ScenarioResult } from './scenario.js';
@@ -53,7 +55,7 @@ const patient = (): boolean => Date.now() - runStartedMs < PATIENCE_MS;
 
 function config(
   argv: string[],
-): BenchConfig & { out: string | null; profile: boolean; reader: boolean; glass: boolean } {
+): BenchConfig & { out: string | null; profile: boolean; reader: boolean; glass: boolean; faults: boolean } {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -63,6 +65,7 @@ function config(
       'no-profile': { type: 'boolean' },
       'no-reader': { type: 'boolean' },
       'no-glass': { type: 'boolean' },
+      'no-faults': { type: 'boolean' },
     },
   });
   const quick = values.quick ?? false;
@@ -85,6 +88,7 @@ function config(
     profile: !quick && !values['no-profile'],
     reader: !quick && !values['no-reader'],
     glass: !quick && !values['no-glass'],
+    faults: !quick && !values['no-faults'],
   };
 }
 
@@ -272,6 +276,12 @@ async function main(): Promise<void> {
     glass = await benchGlass();
   }
 
+  let faults: FaultsResult | null = null;
+  if (cfg.faults) {
+    progress('encoder faults: recovery after SIGKILL and SIGSTOP (bench/faults.ts)…');
+    faults = await benchFaults();
+  }
+
   const report =
     renderReport({
       config: cfg,
@@ -285,7 +295,9 @@ async function main(): Promise<void> {
       cpuPairs,
       profiles,
       reader,
-    }) + glassSection(glass);
+    }) +
+    glassSection(glass) +
+    faultsSection(faults);
   process.stdout.write(report);
   const raw = path.join(
     os.tmpdir(),
@@ -294,7 +306,11 @@ async function main(): Promise<void> {
   );
   await writeFile(
     raw,
-    JSON.stringify({ machine, source, config: cfg, results, cpuPairs, profiles, reader, glass }, null, 2),
+    JSON.stringify(
+      { machine, source, config: cfg, results, cpuPairs, profiles, reader, glass, faults },
+      null,
+      2,
+    ),
   );
   progress(`raw results in ${raw}`);
   if (cfg.out) {
