@@ -107,29 +107,6 @@ describe('mkvcast share: a SharingSession capturing a real X screen', { timeout:
     viewer.child.kill('SIGKILL');
   });
 
-  it('an encoder killed with SIGKILL is restarted and the same viewer connection keeps decoding', async () => {
-    const url = session.links[0].url;
-    const viewer = spawnTracked('ffmpeg', ['-v', 'error', '-i', url, '-t', '6', '-f', 'null', '-'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    viewer.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    await waitFor('the viewer in /status', () => session.viewers().length > 0);
-    const pid = session.ffmpegPid as number;
-    const before = states.length;
-    process.kill(pid, 'SIGKILL');
-    await waitFor('live again', () => states.slice(before).join(',') === 'restarting,live', {
-      timeoutMs: 10_000,
-    });
-    assert.notEqual(session.ffmpegPid, pid);
-    assert.equal(
-      await exited(viewer),
-      0,
-      `the viewer decoded 6 s across the restart without errors: ${stderr}`,
-    );
-    assert.equal(session.stats().restarts, 1);
-  });
-
   it('after stop() no ffmpeg process and no listening socket remain', async () => {
     const pid = session.ffmpegPid as number;
     const port = session.port;
@@ -333,35 +310,6 @@ describe('mkvcast share on the command line', { timeout: 90_000 }, () => {
   });
 });
 
-describe('a display that goes away while sharing', { timeout: 60_000 }, () => {
-  it('ends sharing with a clear error, and nothing is left running', async () => {
-    const xvfb = await startXvfb([{ width: 320, height: 240 }]);
-    const session = new SharingSession(
-      { ...DEFAULT_SETTINGS, fps: 10, host: '127.0.0.1', port: await freePort() },
-      { display: xvfb.display, env: { ...process.env, DISPLAY: xvfb.display }, backoffMs: [100] },
-    );
-    try {
-      await session.start();
-      const pid = session.ffmpegPid as number;
-      await xvfb.stop();
-      const state = await waitFor(
-        'the error state',
-        () => (session.state.kind === 'error' ? session.state : null),
-        {
-          timeoutMs: 20_000,
-        },
-      );
-      assert.match(state.error.message, /display|screen/i);
-      assert.ok(state.error.fix.length > 0);
-      assert.equal(isAlive(pid), false);
-      assert.equal(session.port, 0, 'the server is closed');
-    } finally {
-      await session.stop();
-      await xvfb.stop();
-    }
-  });
-});
-
 describe('changes while sharing', { timeout: 90_000 }, () => {
   let xvfb: Xvfb;
   before(async () => {
@@ -373,7 +321,7 @@ describe('changes while sharing', { timeout: 90_000 }, () => {
   });
 
   it('a monitor that changes size is captured again at its new size; one that goes away stops sharing', async () => {
-    // The monitor layout as RandR would report it; Xvfb itself cannot resize, so the test changes it here.
+    // A RandR monitor layout change, injected here (faults.test.ts resizes the Xvfb screen itself).
     let monitors = [
       { id: 'DP-1', name: 'DP-1', x: 0, y: 0, width: 320, height: 240, scaleFactor: 1, primary: true },
     ];
