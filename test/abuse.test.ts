@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import {
   AbuseRig,
+  LEAK_TOLERANCE,
   TEST_SCALE,
   type DuringAbuse,
-  type LeakTolerance,
   type ViewerWindow,
 } from './helpers/abuse.js';
 import { runRequestCases } from './helpers/abuse-cases.js';
@@ -25,12 +25,7 @@ const S = TEST_SCALE;
 /** The server's header timeout (ServeService's default) and how often Node checks it. */
 const HEADER_TIMEOUT_MS = 10_000;
 const CHECK_INTERVAL_MS = 1000;
-/**
- * After a forced collection. Counts (connections, fds, handles, timers, listeners) must come back
- * exactly; memory within these (malloc keeps some of what sockets used: RSS settles a few MB up).
- */
-const TOLERANCE: LeakTolerance = { rssBytes: 24e6, heapBytes: 2e6, externalBytes: 4e6 };
-
+const TOLERANCE = LEAK_TOLERANCE;
 const mb = (bytes: number): string => (bytes / 1e6).toFixed(1);
 
 function assertViewersKeptUp(rig: AbuseRig, window: ViewerWindow): void {
@@ -70,10 +65,7 @@ describe('HTTP abuse while 10 real viewers watch', { timeout: 240_000 }, () => {
 
   before(async () => {
     rig = await AbuseRig.start({ socketViewers: 9, maxSec: 300 });
-    // Every path once before the baseline: what is allocated on first use is not a leak.
-    await runRequestCases(rig.port);
-    await viewerCycles(rig.port, { cycles: 100, concurrency: 10 });
-    await connectFlood(rig.port, { perSec: 500, seconds: 1 });
+    await rig.warmUp();
     baseline = await rig.baseline();
   });
   after(() => rig?.stop());
