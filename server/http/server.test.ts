@@ -203,6 +203,19 @@ describe('StreamServer header timeout', () => {
   });
   after(() => server.close());
 
+  it('a viewer that hangs up before the input has started is forgotten at once', async () => {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write('GET /live.mkv HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((resolve) => socket.once('data', resolve));
+    assert.equal(publisher.viewerCount, 1);
+    socket.end();
+    const deadline = Date.now() + 2000;
+    while (publisher.viewerCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(publisher.viewerCount, 0, 'no write is coming to notice it: the close itself must be');
+    socket.destroy();
+  });
+
   it('a request whose headers keep dribbling in (Slowloris) gets 408 soon after the header timeout', async () => {
     const startedMs = performance.now();
     const lines = Array.from({ length: 50 }, (_, i) => `X-Slow-${i}: ${i}\r\n`);

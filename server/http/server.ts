@@ -300,10 +300,9 @@ export class StreamServer {
       'Connection: close\r\n' +
       '\r\n';
     socket.setTimeout(0);
+    // Still read (so that a viewer that hangs up is noticed even while no cluster is being written),
+    // but any further request on it ends it: see handle().
     this.streaming.add(socket);
-    // Nothing more is read from a viewer: its stream never ends, so no later request could be answered.
-    // A viewer that goes away is noticed by the writes, which never stop.
-    socket.pause();
     socket.write(head);
     const userAgent = String(req.headers['user-agent'] ?? '').slice(0, 256);
     const viewer = publisher.addViewer(
