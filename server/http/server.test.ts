@@ -151,9 +151,94 @@ describe('StreamServer', () => {
     await Promise.all(hold);
   });
 
+  it('a request pipelined behind the live stream closes the connection: one connection is one viewer', async () => {
+    const get = 'GET /live.mkv HTTP/1.1\r\nHost: x\r\n\r\n';
+    const startedMs = performance.now();
+    const response = await raw(port, get.repeat(3), 2000);
+    assert.ok(performance.now() - startedMs < 1500, 'the server closed the connection');
+    assert.equal(response.match(/HTTP\/1\.1 /g)?.length, 1, 'one response head');
+    assert.equal(publisher.viewerCount, 0);
+  });
+
+  it('HTTP versions other than 1.0 and 1.1 get 505', async () => {
+    for (const request of ['GET /live.mkv HTTP/2.0\r\n\r\n', 'GET /live.mkv\r\n\r\n']) {
+      const r = await raw(port, request);
+      assert.equal(statusOf(r), 505, JSON.stringify(request));
+      assert.doesNotMatch(r, /matroska/);
+    }
+  });
+
+  it('a refused request is answered and closed at once, its announced body never waited for', async () => {
+    const startedMs = performance.now();
+    const r = await raw(
+      port,
+      'POST /live.mkv HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\nab',
+      3000,
+    );
+    assert.equal(statusOf(r), 405);
+    assert.match(r, /Connection: close/);
+    assert.ok(performance.now() - startedMs < 2000, 'closed by the server, not by the client giving up');
+  });
+
   it('oversized request headers get 431', async () => {
     const r = await raw(port, `GET /live.mkv HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     assert.equal(statusOf(r), 431);
+  });
+});
+
+describe('StreamServer header timeout', () => {
+  const publisher = new Publisher();
+  const server = new StreamServer({
+    host: '127.0.0.1',
+    port: 0,
+    maxViewers: 2,
+    token: null,
+    publisher,
+    source: () => ({ state: 'live', input: 'test' }),
+    headersTimeoutMs: 500,
+  });
+  let port = 0;
+  before(async () => {
+    port = (await server.listen()).port;
+  });
+  after(() => server.close());
+
+  it('a viewer that hangs up before the input has started is forgotten at once', async () => {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write('GET /live.mkv HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((resolve) => socket.once('data', resolve));
+    assert.equal(publisher.viewerCount, 1);
+    socket.end();
+    const deadline = Date.now() + 2000;
+    while (publisher.viewerCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(publisher.viewerCount, 0, 'no write is coming to notice it: the close itself must be');
+    socket.destroy();
+  });
+
+  it('a request whose headers keep dribbling in (Slowloris) gets 408 soon after the header timeout', async () => {
+    const startedMs = performance.now();
+    const lines = Array.from({ length: 50 }, (_, i) => `X-Slow-${i}: ${i}\r\n`);
+    const socket = connect(port, '127.0.0.1');
+    const answer = await new Promise<string>((resolve) => {
+      let data = '';
+      let i = 0;
+      const dribble = setInterval(() => socket.write(lines[i++ % lines.length]), 100);
+      const giveUp = setTimeout(() => socket.destroy(), 5000);
+      socket.setEncoding('latin1');
+      socket.on('data', (d: string) => (data += d));
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        clearInterval(dribble);
+        clearTimeout(giveUp);
+        resolve(data);
+      });
+      socket.write('GET /live.mkv HTTP/1.1\r\nHost: x\r\n');
+    });
+    const heldMs = performance.now() - startedMs;
+    assert.equal(statusOf(answer), 408);
+    // Node checks the timeout once per connectionsCheckingInterval: 30 s unless the server sets it.
+    assert.ok(heldMs < 2500, `the connection was held ${Math.round(heldMs)} ms`);
   });
 });
 

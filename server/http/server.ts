@@ -47,15 +47,25 @@ type Route = 'landing' | 'stream' | 'status' | 'redirect' | null;
 export class StreamServer {
   private readonly server: Server;
   private readonly startedAtMs = Date.now();
+  /** Sockets that carry a live stream: no further request on them is read. */
+  private readonly streaming = new WeakSet<Socket>();
   private refusedCount = 0;
   private boundPort = 0;
 
   constructor(private readonly options: StreamServerOptions) {
-    this.server = createServer({ maxHeaderSize: options.maxHeaderBytes ?? 8192, noDelay: true }, (req, res) =>
-      this.handle(req, res),
+    const headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
+    this.server = createServer(
+      {
+        maxHeaderSize: options.maxHeaderBytes ?? 8192,
+        noDelay: true,
+        // Node checks the header timeout only this often (30 s by default): a Slowloris connection
+        // would then hold its socket up to 40 s instead of 10.
+        connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
+      },
+      (req, res) => this.handle(req, res),
     );
-    this.server.headersTimeout = options.headersTimeoutMs ?? 10_000;
-    this.server.requestTimeout = (options.headersTimeoutMs ?? 10_000) + 5_000;
+    this.server.headersTimeout = headersTimeoutMs;
+    this.server.requestTimeout = headersTimeoutMs + 5_000;
     this.server.keepAliveTimeout = 5_000;
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) =>
       this.onClientError(error, socket),
@@ -81,6 +91,19 @@ export class StreamServer {
 
   get port(): number {
     return this.boundPort;
+  }
+
+  /**
+   * What the server holds right now, for leak checks: open connections (viewers included) and the
+   * listeners on the HTTP server, by event.
+   */
+  async diagnostics(): Promise<{ connections: number; listeners: Record<string, number> }> {
+    const connections = await new Promise<number>((resolve, reject) =>
+      this.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+    );
+    const listeners: Record<string, number> = {};
+    for (const name of this.server.eventNames()) listeners[String(name)] = this.server.listenerCount(name);
+    return { connections, listeners };
   }
 
   /** The path of the stream, with the token when one is set. */
@@ -144,6 +167,14 @@ export class StreamServer {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    if (this.streaming.has(req.socket)) {
+      // A request pipelined behind a live stream can never be answered (the stream has no end), and
+      // one connection must not become several viewers writing into the same socket: close it.
+      return void req.socket.destroy();
+    }
+    if (req.httpVersionMajor !== 1) {
+      return this.plain(res, 505, 'Only HTTP/1.0 and HTTP/1.1 are spoken here.\n');
+    }
     const route = this.route(req.url ?? '/');
     if (!route) return this.plain(res, 404, 'Not found.\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -172,6 +203,9 @@ export class StreamServer {
     res.writeHead(status, {
       ...SECURITY_HEADERS,
       ...extra,
+      // A refused request may come with a body nobody will read (POST with a large Content-Length):
+      // closing the connection frees it now rather than after reading the body or a keep-alive timeout.
+      ...(status >= 400 ? { Connection: 'close' } : {}),
       'Content-Type': 'text/plain; charset=utf-8',
       'Content-Length': Buffer.byteLength(body),
       'Cache-Control': 'no-store',
@@ -266,6 +300,9 @@ export class StreamServer {
       'Connection: close\r\n' +
       '\r\n';
     socket.setTimeout(0);
+    // Still read (so that a viewer that hangs up is noticed even while no cluster is being written),
+    // but any further request on it ends it: see handle().
+    this.streaming.add(socket);
     socket.write(head);
     const userAgent = String(req.headers['user-agent'] ?? '').slice(0, 256);
     const viewer = publisher.addViewer(
