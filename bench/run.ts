@@ -4,13 +4,15 @@
  * docs/benchmarks.md.
  *
  *   node dist/bench/run.js            the full run (100, 500, 1000, 2000, 2500, 3000 viewers, stopping
- *                                     once the pump falls behind; ~10 minutes)
+ *                                     once the pump falls behind), then the reader, screen latency, encoder
+ *                                     faults, HTTP abuse and a 30-minute soak: about 45 minutes
  *   node dist/bench/run.js --quick    a smoke run: 100 viewers, short windows, no profile, no reader;
  *                                     printed only (unless --out is given)
  * Options: --viewers 100,500  --out FILE  --no-profile  --no-reader  --no-glass (screen-sharing latency)
- *   --no-faults (encoder recovery after SIGKILL/SIGSTOP)
+ *   --no-faults (encoder recovery after SIGKILL/SIGSTOP)  --no-abuse (HTTP abuse)  --soak-minutes N (default 30; 0 skips)
  */
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +24,9 @@ import { firstFrameRuns } from './first-frame.js';
 import { machineCpuSec, machineInfo } from './proc.js';
 import { summariseProfile } from './profile.js';
 import { benchReader, type ReaderBenchResult } from './reader.js';
+import { abuseSection, type AbuseRow } from './abuse.js';
 import { benchFaults, faultsSection, type FaultsResult } from './faults.js';
+import { benchSoak, soakSection, type SoakResult } from './soak.js';
 import { benchGlass, glassSection, type GlassResult } from './glass.js';
 import { renderReport, type BenchConfig, type CpuPair, type ProfiledRun } from './report.js';
 import { runScenario, type ScenarioOptions, type ScenarioResult } from './scenario.js';
@@ -53,9 +57,15 @@ const PATIENCE_MS = 11 * 60_000;
 const runStartedMs = Date.now();
 const patient = (): boolean => Date.now() - runStartedMs < PATIENCE_MS;
 
-function config(
-  argv: string[],
-): BenchConfig & { out: string | null; profile: boolean; reader: boolean; glass: boolean; faults: boolean } {
+function config(argv: string[]): BenchConfig & {
+  out: string | null;
+  profile: boolean;
+  reader: boolean;
+  glass: boolean;
+  faults: boolean;
+  abuse: boolean;
+  soakMinutes: number;
+} {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -66,6 +76,8 @@ function config(
       'no-reader': { type: 'boolean' },
       'no-glass': { type: 'boolean' },
       'no-faults': { type: 'boolean' },
+      'no-abuse': { type: 'boolean' },
+      'soak-minutes': { type: 'string' },
     },
   });
   const quick = values.quick ?? false;
@@ -89,7 +101,27 @@ function config(
     reader: !quick && !values['no-reader'],
     glass: !quick && !values['no-glass'],
     faults: !quick && !values['no-faults'],
+    abuse: !quick && !values['no-abuse'],
+    soakMinutes: quick ? 0 : Number(values['soak-minutes'] ?? 30),
   };
+}
+
+/** bench/abuse.js in a process of its own (it starts and stops its own rig), read back from its JSON. */
+async function runAbuseBench(): Promise<AbuseRow[] | null> {
+  const json = path.join(await mkdtemp(path.join(os.tmpdir(), 'mkvcast-abuse-')), 'abuse.json');
+  const script = fileURLToPath(new URL('./abuse.js', import.meta.url));
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn(process.execPath, [script, '--json', json], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.once('close', resolve);
+  });
+  if (code !== 0) progress(`bench/abuse.js exited ${code}: a goal was missed (see its lines above)`);
+  try {
+    return (JSON.parse(await readFile(json, 'utf8')) as { rows: AbuseRow[] }).rows;
+  } catch {
+    return null;
+  }
 }
 
 function progress(line: string): void {
@@ -282,6 +314,18 @@ async function main(): Promise<void> {
     faults = await benchFaults();
   }
 
+  let abuse: AbuseRow[] | null = null;
+  if (cfg.abuse) {
+    progress('HTTP abuse while 10 viewers watch (bench/abuse.ts, ~1 min)…');
+    abuse = await runAbuseBench();
+  }
+
+  let soak: SoakResult | null = null;
+  if (cfg.soakMinutes > 0) {
+    progress(`soak: 50 viewers for ${cfg.soakMinutes} minutes (bench/soak.ts)…`);
+    soak = await benchSoak(cfg.soakMinutes, (line) => progress(`soak: ${line}`));
+  }
+
   const report =
     renderReport({
       config: cfg,
@@ -297,7 +341,9 @@ async function main(): Promise<void> {
       reader,
     }) +
     glassSection(glass) +
-    faultsSection(faults);
+    faultsSection(faults) +
+    abuseSection(abuse) +
+    soakSection(soak);
   process.stdout.write(report);
   const raw = path.join(
     os.tmpdir(),
