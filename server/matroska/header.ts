@@ -50,6 +50,14 @@ export function liveInfo(info: Buffer, dataStart: number, absoluteOffset: number
     if (child.id === ID.TimestampScale) {
       // 0 is not a valid scale (RFC 9559 §5.1.2.1); the default is the only sensible reading of it.
       const scale = readSizedUint(info, child.dataStart, child.size, child.id, absoluteOffset + child.start);
+      // As for a Cluster Timestamp: past 2^53 the value is no longer exact, and no timeline can use it.
+      if (!Number.isSafeInteger(scale)) {
+        throw new MatroskaError(
+          'BAD_SIZE',
+          `${elementName(child.id)} ${scale} is past 2^53`,
+          absoluteOffset + child.start,
+        );
+      }
       timestampScaleNs = scale || DEFAULT_TIMESTAMP_SCALE_NS;
     } else if (child.id === ID.Duration) {
       blank.push({ start: child.start, end });
