@@ -490,6 +490,12 @@ test('an EBML document that is not matroska or webm is NOT_MATROSKA', () => {
     () => new MatroskaReader().push(stream),
     matroskaError('NOT_MATROSKA', undefined, /DocType is "foo"/),
   );
+  // Found by the fuzzer: the DocType is the input's, so it is escaped (no terminal escape sequence gets out).
+  const hostile = Buffer.concat([ebmlHead('a"\x1b[2J\\'), liveSegmentStart()]);
+  assert.throws(
+    () => new MatroskaReader().push(hostile),
+    matroskaError('NOT_MATROSKA', undefined, /DocType is "a\\"\\x1B\[2J\\\\", not "matroska"/),
+  );
   const noDocType = element(ID.EBML, uintElement(0x4286, 1));
   assert.throws(() => new MatroskaReader().push(noDocType), matroskaError('NOT_MATROSKA', 0, /no DocType/));
 });
