@@ -112,15 +112,17 @@ async function main(): Promise<void> {
   if (!(seconds > 0) || !Number.isSafeInteger(seed)) {
     throw new Error('--seconds takes a positive number and --seed an integer, e.g. --seconds 60 --seed 42');
   }
-  const seeds = [...(await loadInputs(SEEDS_DIR)), ...(await loadInputs(values.out))];
+  const seeds = await loadInputs(SEEDS_DIR);
+  const corpus = await loadInputs(values.out);
   if (seeds.length === 0)
     throw new Error(`no seed streams in ${SEEDS_DIR}: run npm run fuzz -- --make-seeds`);
   console.log(
-    `fuzzing the MatroskaReader for ${seconds} s from ${seeds.length} seeds and corpus files (seed ${seed})`,
+    `fuzzing the MatroskaReader for ${seconds} s from ${seeds.length} seed streams and ${corpus.length} corpus files (seed ${seed})`,
   );
   let lastPrinted = Date.now();
   const report = await runCampaign({
     seeds,
+    corpus,
     seed,
     seconds,
     onProgress: (tried) => {

@@ -16,7 +16,10 @@ export interface FuzzSeed {
 }
 
 export interface CampaignOptions {
+  /** Real streams to mutate (the committed seeds). */
   seeds: FuzzSeed[];
+  /** Inputs found before, mutated too (half the time); what they reach is not new. */
+  corpus?: FuzzSeed[];
   /** fast-check seed: the same seed, seeds and input count give the same inputs. */
   seed: number;
   /** Stop after this many inputs… */
@@ -57,6 +60,7 @@ export interface CampaignReport {
 /** What the host gives the worker. */
 export interface WorkerSetup {
   seeds: FuzzSeed[];
+  corpus: FuzzSeed[];
   seed: number;
   inputs: number | null;
   seconds: number | null;
@@ -98,6 +102,7 @@ export function runCampaign(options: CampaignOptions): Promise<CampaignReport> {
   const watch = new Int32Array(shared, 0, 2);
   const setup: WorkerSetup = {
     seeds: options.seeds,
+    corpus: options.corpus ?? [],
     seed: options.seed,
     inputs: options.inputs ?? null,
     seconds: options.seconds ?? null,

@@ -151,7 +151,7 @@ export function feature(outcome: Outcome): string {
     )
     .replace(/bytes( [0-9A-F]{2})+/, 'bytes …')
     .replace(/\d+/g, 'N')
-    .replace(/"[^"]*"/g, '"…"');
+    .replace(/"(?:[^"\\]|\\.)*"/g, '"…"');
   return `${outcome.code}: ${message}`;
 }
 

@@ -52,7 +52,10 @@ const planArb: fc.Arbitrary<Plan> = fc.record({
   }),
 });
 
-const seeds: FuzzSeed[] = setup.seeds.map((seed) => ({ ...seed, bytes: Buffer.from(seed.bytes) }));
+const revive = (inputs: FuzzSeed[]): FuzzSeed[] =>
+  inputs.map((input) => ({ ...input, bytes: Buffer.from(input.bytes) }));
+const seeds = revive(setup.seeds);
+const corpus = revive(setup.corpus);
 const donors = seeds.map((seed) => seed.bytes);
 const ROUND_RUNS = 250;
 const knownFeatures = new Set<string>();
@@ -69,7 +72,9 @@ let peakBufferedBytes = 0;
 const outcomes: Record<string, number> = {};
 
 function inputOf(plan: Plan): Buffer {
-  return applyMutations(seeds[plan.seed % seeds.length].bytes, plan.mutations, { donors });
+  // Half the inputs start from a real stream: the corpus files are many, but small and broken already.
+  const pool = corpus.length > 0 && plan.seed % 2 === 1 ? corpus : seeds;
+  return applyMutations(pool[(plan.seed >>> 1) % pool.length].bytes, plan.mutations, { donors });
 }
 
 /** Judges `input`, with the watchdog told what is being judged. */
@@ -142,7 +147,7 @@ function reportProblem(plan: Plan): void {
 }
 
 function main(): void {
-  for (const seed of seeds) {
+  for (const seed of [...seeds, ...corpus]) {
     const verdict = judgeWatched(seed.bytes, { mode: 'whole', seed: 0 });
     if (verdict.outcome) knownFeatures.add(feature(verdict.outcome));
     if (verdict.problem)
