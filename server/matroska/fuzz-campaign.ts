@@ -9,6 +9,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { MAX_MUTATED_BYTES } from './fuzz-mutations.js';
+import { CHUNKINGS } from './fuzz-oracle.js';
 
 export interface FuzzSeed {
   name: string;
@@ -65,7 +66,7 @@ export interface WorkerSetup {
   inputs: number | null;
   seconds: number | null;
   minimize: boolean;
-  /** [heartbeat, input length] as int32, then the input being judged. */
+  /** WATCH_SLOTS int32 (heartbeat, input length, chunking mode and seed), then the input being judged. */
   shared: SharedArrayBuffer;
 }
 
@@ -82,6 +83,8 @@ export type WorkerMessage =
     };
 
 const WATCH_INTERVAL_MS = 250;
+/** Int32 slots at the start of the shared memory: heartbeat, input length, chunking mode index and seed. */
+export const WATCH_SLOTS = 4;
 
 /** `bad-size-0123456789.mkv`: the outcome label (or `problem`, `hang`), then a hash of the bytes. */
 export function corpusFileName(finding: Finding): string {
@@ -98,8 +101,8 @@ export async function loadInputs(dir: string): Promise<FuzzSeed[]> {
 
 export function runCampaign(options: CampaignOptions): Promise<CampaignReport> {
   const hangMs = options.hangMs ?? 20_000;
-  const shared = new SharedArrayBuffer(8 + MAX_MUTATED_BYTES);
-  const watch = new Int32Array(shared, 0, 2);
+  const shared = new SharedArrayBuffer(WATCH_SLOTS * 4 + MAX_MUTATED_BYTES);
+  const watch = new Int32Array(shared, 0, WATCH_SLOTS);
   const setup: WorkerSetup = {
     seeds: options.seeds,
     corpus: options.corpus ?? [],
@@ -141,8 +144,10 @@ export function runCampaign(options: CampaignOptions): Promise<CampaignReport> {
       }
       if (performance.now() - quietSince < hangMs) return;
       const length = Atomics.load(watch, 1);
-      const input = Buffer.from(new Uint8Array(shared, 8, Math.min(length, MAX_MUTATED_BYTES)));
-      findings.push({ kind: 'hang', description: `one input did not settle within ${hangMs} ms`, input });
+      const input = Buffer.from(new Uint8Array(shared, WATCH_SLOTS * 4, Math.min(length, MAX_MUTATED_BYTES)));
+      const chunking = `${CHUNKINGS[Atomics.load(watch, 2)]} chunks, seed ${Atomics.load(watch, 3)}`;
+      const description = `one input did not settle within ${hangMs} ms (${chunking})`;
+      findings.push({ kind: 'hang', description, input });
       void worker.terminate();
       finish({
         tried: now,

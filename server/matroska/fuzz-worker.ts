@@ -19,7 +19,7 @@ import {
   type Chunking,
   type Verdict,
 } from './fuzz-oracle.js';
-import type { FuzzSeed, WorkerMessage, WorkerSetup } from './fuzz-campaign.js';
+import { WATCH_SLOTS, type FuzzSeed, type WorkerMessage, type WorkerSetup } from './fuzz-campaign.js';
 
 export interface Plan {
   seed: number;
@@ -29,8 +29,8 @@ export interface Plan {
 
 const setup = workerData as WorkerSetup;
 const post = (message: WorkerMessage): void => parentPort!.postMessage(message);
-const watch = new Int32Array(setup.shared, 0, 2);
-const watchedInput = new Uint8Array(setup.shared, 8);
+const watch = new Int32Array(setup.shared, 0, WATCH_SLOTS);
+const watchedInput = new Uint8Array(setup.shared, WATCH_SLOTS * 4);
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.record({
   op: fc.constantFrom(...MUTATION_OPS),
@@ -81,6 +81,8 @@ function inputOf(plan: Plan): Buffer {
 function judgeWatched(input: Buffer, chunking: Chunking): Verdict {
   watchedInput.set(input.subarray(0, MAX_MUTATED_BYTES));
   Atomics.store(watch, 1, input.length);
+  Atomics.store(watch, 2, CHUNKINGS.indexOf(chunking.mode));
+  Atomics.store(watch, 3, chunking.seed);
   const verdict = judge(input, chunking);
   Atomics.add(watch, 0, 1);
   return verdict;
