@@ -26,6 +26,11 @@ export class ChunkQueue {
     return this.received;
   }
 
+  /** Bytes held: everything received and not yet discarded (O(1), for caps checks and the fuzzer). */
+  get heldBytes(): number {
+    return Math.max(0, this.received - this.discardBefore);
+  }
+
   append(chunk: Buffer): void {
     const start = this.received;
     this.received += chunk.length;

@@ -251,10 +251,19 @@ export class ClusterReader {
         part.keyframe = keyframe;
       } else if (keyframe) {
         // Every segment must begin with a cluster a viewer can start decoding from: cut here.
-        if (this.timestamp + block.relative < 0) {
+        const pieceTimestamp = this.timestamp + block.relative;
+        if (pieceTimestamp < 0) {
           throw new MatroskaError(
             'BAD_BLOCK',
             `keyframe block at relative time ${block.relative} would start a cluster before time 0`,
+            elementStart,
+          );
+        }
+        // The new cluster's Timestamp must be exact, as the original's is (see readTimestamp).
+        if (!Number.isSafeInteger(pieceTimestamp)) {
+          throw new MatroskaError(
+            'BAD_BLOCK',
+            `keyframe block at relative time ${block.relative} would start a cluster at a Timestamp past 2^53`,
             elementStart,
           );
         }

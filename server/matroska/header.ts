@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
  * voided for a live output) and Tracks. Each function gets one whole element and its absolute offset.
  */
 import { MatroskaError } from './errors.js';
-import { ID, children, elementName, readFloat, readUint, writeVoid } from './ebml.js';
+import { ID, children, elementName, hex2, readFloat, readUint, writeVoid } from './ebml.js';
 import type { InitHeader, TrackInfo, TrackKind } from './types.js';
 
 const DEFAULT_TIMESTAMP_SCALE_NS = 1_000_000;
@@ -20,7 +20,7 @@ export function readDocType(head: Buffer, dataStart: number, absoluteOffset: num
     if (docType === 'matroska' || docType === 'webm') return docType;
     throw new MatroskaError(
       'NOT_MATROSKA',
-      `not a Matroska/WebM stream: its EBML DocType is "${docType.slice(0, 40)}", not "matroska" or "webm"`,
+      `not a Matroska/WebM stream: its EBML DocType is "${printable(docType.slice(0, 40))}", not "matroska" or "webm"`,
       absoluteOffset + child.start,
     );
   }
@@ -28,6 +28,16 @@ export function readDocType(head: Buffer, dataStart: number, absoluteOffset: num
     'NOT_MATROSKA',
     'not a Matroska/WebM stream: its EBML header has no DocType',
     absoluteOffset,
+  );
+}
+
+/**
+ * Text from the input as it may appear in a message: printable ASCII, with quotes, backslashes and every
+ * other byte escaped (`\x1B`), so that a hostile stream cannot put terminal escape sequences on the screen.
+ */
+function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]|["\\]/g, (c) =>
+    c === '"' || c === '\\' ? `\\${c}` : `\\x${hex2(c.charCodeAt(0))}`,
   );
 }
 
@@ -50,6 +60,14 @@ export function liveInfo(info: Buffer, dataStart: number, absoluteOffset: number
     if (child.id === ID.TimestampScale) {
       // 0 is not a valid scale (RFC 9559 §5.1.2.1); the default is the only sensible reading of it.
       const scale = readSizedUint(info, child.dataStart, child.size, child.id, absoluteOffset + child.start);
+      // As for a Cluster Timestamp: past 2^53 the value is no longer exact, and no timeline can use it.
+      if (!Number.isSafeInteger(scale)) {
+        throw new MatroskaError(
+          'BAD_SIZE',
+          `${elementName(child.id)} ${scale} is past 2^53`,
+          absoluteOffset + child.start,
+        );
+      }
       timestampScaleNs = scale || DEFAULT_TIMESTAMP_SCALE_NS;
     } else if (child.id === ID.Duration) {
       blank.push({ start: child.start, end });

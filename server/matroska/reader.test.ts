@@ -490,6 +490,12 @@ test('an EBML document that is not matroska or webm is NOT_MATROSKA', () => {
     () => new MatroskaReader().push(stream),
     matroskaError('NOT_MATROSKA', undefined, /DocType is "foo"/),
   );
+  // Found by the fuzzer: the DocType is the input's, so it is escaped (no terminal escape sequence gets out).
+  const hostile = Buffer.concat([ebmlHead('a"\x1b[2J\\'), liveSegmentStart()]);
+  assert.throws(
+    () => new MatroskaReader().push(hostile),
+    matroskaError('NOT_MATROSKA', undefined, /DocType is "a\\"\\x1B\[2J\\\\", not "matroska"/),
+  );
   const noDocType = element(ID.EBML, uintElement(0x4286, 1));
   assert.throws(() => new MatroskaReader().push(noDocType), matroskaError('NOT_MATROSKA', 0, /no DocType/));
 });
@@ -526,6 +532,38 @@ test('a block too short for its header, or with a 0x00 track number byte, is BAD
     ),
   );
   assert.throws(() => readAll(Buffer.concat([start, twoBlocks])), matroskaError('BAD_BLOCK'));
+});
+
+test('a TimestampScale past 2^53, or a keyframe that would start a cut cluster past 2^53, is a MatroskaError (found by the fuzzer)', () => {
+  const hugeScale = element(ID.Info, element(ID.TimestampScale, Buffer.alloc(8, 0xff)));
+  const scaleStream = Buffer.concat([ebmlHead(), liveSegmentStart(), hugeScale, AV_TRACKS, cluster(0)]);
+  const scaleAt = ebmlHead().length + LIVE_SEGMENT.length + 5; // Info ID and its 1-byte size
+  assert.throws(
+    () => readAll(scaleStream),
+    matroskaError('BAD_SIZE', scaleAt, /TimestampScale .* past 2\^53/),
+  );
+
+  // The second keyframe cuts the cluster: the piece's Timestamp would be 2^53 - 10 + 33.
+  const late = cluster(2 ** 53 - 10, simpleBlock(1, 0, true), simpleBlock(1, 33, true));
+  const start = Buffer.concat([ebmlHead(), liveSegmentStart(), info(), AV_TRACKS]);
+  assert.throws(
+    () => readAll(Buffer.concat([start, late])),
+    matroskaError('BAD_BLOCK', undefined, /past 2\^53/),
+  );
+});
+
+test('bufferedBytes is what the reader holds: an unfinished cluster, nothing once it is out or while skipping', () => {
+  const start = Buffer.concat([ebmlHead(), liveSegmentStart(), info(), AV_TRACKS]);
+  const clusterBytes = cluster(0, simpleBlock(1, 0, true, Buffer.alloc(1000)));
+  const reader = new MatroskaReader();
+  reader.push(start);
+  assert.equal(reader.bufferedBytes, 0);
+  reader.push(clusterBytes.subarray(0, 600));
+  assert.equal(reader.bufferedBytes, 600);
+  reader.push(clusterBytes.subarray(600));
+  assert.equal(reader.bufferedBytes, 0);
+  reader.push(Buffer.concat([elementWithSizeField(ID.Void, encodeVint(5000, 4)), Buffer.alloc(3000)]));
+  assert.equal(reader.bufferedBytes, 0, 'a Void is counted past, not held');
 });
 
 test('a Cluster claiming 2^56 bytes is ELEMENT_TOO_LARGE as soon as its header arrives, before any allocation', () => {

@@ -84,6 +84,14 @@ export class MatroskaReader {
     this.maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024 * 1024;
   }
 
+  /**
+   * Input bytes the reader holds right now (an unfinished element, and what arrived after it in the same
+   * chunk). The caps bound it: at most the larger of maxClusterBytes and maxHeaderBytes plus one chunk.
+   */
+  get bufferedBytes(): number {
+    return this.queue.heldBytes;
+  }
+
   /** Feeds the next bytes of the stream; returns what they completed. Throws MatroskaError. */
   push(chunk: Buffer): ReaderEvent[] {
     this.checkUsable();
