@@ -13,13 +13,18 @@ export function isExecutable(path: string): boolean {
   }
 }
 
-/** The ffmpeg-static binary, when that optional package installed (inside a packaged app: unpacked). */
+/**
+ * The ffmpeg-static binary, when that optional package installed it (inside a packaged app: unpacked).
+ * The package can be there without its binary (its download failed, or install scripts did not run):
+ * then it is not a candidate, and ffmpeg on PATH is used.
+ */
 export function ffmpegStaticPath(): string | null {
   try {
     const require = createRequire(import.meta.url);
     const path = require('ffmpeg-static') as unknown;
     if (typeof path !== 'string') return null;
-    return path.replace('app.asar', 'app.asar.unpacked');
+    const binary = path.replace('app.asar', 'app.asar.unpacked');
+    return isExecutable(binary) ? binary : null;
   } catch {
     return null;
   }
