@@ -3,7 +3,20 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Publisher } from '../stream/publisher.js';
 import { liveClusters, makeHeader, parseClusters } from '../stream/testing.js';
-import { StreamServer } from './server.js';
+import { StreamServer, type StreamServerOptions } from './server.js';
+
+/** A server on 127.0.0.1 and a free port over `publisher`, live, two viewers at most, unless `options` say otherwise. */
+function testServer(publisher: Publisher, options: Partial<StreamServerOptions> = {}): StreamServer {
+  return new StreamServer({
+    host: '127.0.0.1',
+    port: 0,
+    maxViewers: 2,
+    token: null,
+    publisher,
+    source: () => ({ state: 'live', input: 'test' }),
+    ...options,
+  });
+}
 
 /** One raw HTTP exchange: what the server sent back before it closed (or `waitMs` passed). */
 function raw(port: number, request: string, waitMs = 300): Promise<string> {
@@ -48,14 +61,7 @@ const statusOf = (response: string): number => Number(/^HTTP\/1\.[01] (\d{3})/.e
 
 describe('StreamServer', () => {
   const publisher = new Publisher();
-  const server = new StreamServer({
-    host: '127.0.0.1',
-    port: 0,
-    maxViewers: 2,
-    token: null,
-    publisher,
-    source: () => ({ state: 'live', input: 'test' }),
-  });
+  const server = testServer(publisher);
   let port = 0;
   before(async () => {
     port = (await server.listen()).port;
@@ -188,15 +194,7 @@ describe('StreamServer', () => {
 
 describe('StreamServer header timeout', () => {
   const publisher = new Publisher();
-  const server = new StreamServer({
-    host: '127.0.0.1',
-    port: 0,
-    maxViewers: 2,
-    token: null,
-    publisher,
-    source: () => ({ state: 'live', input: 'test' }),
-    headersTimeoutMs: 500,
-  });
+  const server = testServer(publisher, { headersTimeoutMs: 500 });
   let port = 0;
   before(async () => {
     port = (await server.listen()).port;
@@ -244,12 +242,9 @@ describe('StreamServer header timeout', () => {
 
 describe('StreamServer with a viewer token', () => {
   const publisher = new Publisher();
-  const server = new StreamServer({
-    host: '127.0.0.1',
-    port: 0,
+  const server = testServer(publisher, {
     maxViewers: 8,
     token: 'sEcReT-token_123',
-    publisher,
     source: () => ({ state: 'waiting', input: 'test' }),
   });
   let port = 0;

@@ -24,7 +24,7 @@ import type { Cluster, ReaderEvent } from './types.js';
  * IDs that end a Cluster of unknown size: elements of the Segment level or above (RFC 8794 §6.2). An ID we
  * do not know stays inside the cluster, byte-exact.
  */
-const ENDS_UNKNOWN_CLUSTER = new Set<number>([
+export const ENDS_UNKNOWN_CLUSTER = new Set<number>([
   ID.Cluster,
   ID.Cues,
   ID.Tags,

@@ -18,6 +18,7 @@ import {
   vintLength,
 } from './ebml.js';
 import { element, idBytes, seededRandom } from './testing.js';
+import { ENDS_UNKNOWN_CLUSTER } from './cluster-reader.js';
 
 /** Master elements the tree walk descends into (RFC 9559); every other element is a leaf. */
 const MASTERS = new Set<number>([
@@ -49,19 +50,8 @@ const MASTERS = new Set<number>([
   0x61a7, // AttachedFile
 ]);
 
-/** IDs that end an unknown-size element in the walk (the reader's rule for Clusters, RFC 8794 §6.2). */
-const UPPER_LEVEL = new Set<number>([
-  ID.Cluster,
-  ID.Cues,
-  ID.Tags,
-  ID.Chapters,
-  ID.Attachments,
-  ID.SeekHead,
-  ID.Info,
-  ID.Tracks,
-  ID.EBML,
-  ID.Segment,
-]);
+/** IDs that end an unknown-size element in the walk: the reader's own rule for Clusters (RFC 8794 §6.2). */
+const UPPER_LEVEL = ENDS_UNKNOWN_CLUSTER;
 
 const UINT_IDS = new Set<number>([
   ID.Timestamp,
