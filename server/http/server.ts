@@ -151,7 +151,8 @@ export class StreamServer {
   }
 
   private route(rawUrl: string): Route {
-    const path = rawUrl.split('?')[0];
+    // The absolute form (`GET http://host/live.mkv`, RFC 9112 §3.2.2) must be accepted: its path counts.
+    const path = rawUrl.replace(/^https?:\/\/[^/?#]*/i, '').split('?')[0] || '/';
     let rest = path;
     const { token } = this.options;
     if (token) {

@@ -117,8 +117,7 @@ function cases(): RequestCase[] {
     '/live.mkv%00',
     '/package.json',
     '/etc/passwd',
-    // The absolute form (RFC 9112 §3.2.2) is for proxies; not one here.
-    'http://127.0.0.1/live.mkv',
+    'http://127.0.0.1/etc/passwd',
   ]) {
     add('path', path, get(path), [404], 'closed', { notHead: /Content-Type: (video|application\/json)/ });
   }
@@ -126,6 +125,8 @@ function cases(): RequestCase[] {
 
   const range = (value: string): string => get('/live.mkv', `Range: ${value}\r\n`);
   add('range', 'bytes=0- (the live stream)', range('bytes=0-'), [200], 'open');
+  // A server must accept the absolute form too (RFC 9112 §3.2.2), though clients send it to proxies.
+  add('path', 'absolute form http://HOST/live.mkv', get('http://127.0.0.1/live.mkv'), [200], 'open');
   for (const value of ['bytes=500-', 'bytes=0-0', 'bytes=-500', `bytes=${'9'.repeat(23)}-`, 'bytes=-']) {
     add('range', value, range(value), [416], 'closed', { head: /Content-Range: bytes \*\/\*/ });
   }
