@@ -3,8 +3,9 @@
  * the abuse rig's (the real ServeService in its own process, fed a 2.2 Mbit/s stream in real time and
  * probed over IPC after a forced collection); 49 socket viewers and one ffmpeg decoding watch it. Every
  * minute: what the viewers received against what the source sent, the server's RSS and heap, and the
- * viewers' skips and drops. The verdict: after the warm-up, RSS and heap stay within 10% of where they
- * were when it ended, and no viewer skipped to a keyframe or was dropped.
+ * viewers' skips and drops. The verdict: after the warm-up, the memory the server allocated (anonymous
+ * RSS) and its heap stay within 10% of where they were when it ended, and no viewer skipped to a keyframe
+ * or was dropped. Total RSS is reported too.
  *
  * Usage: node dist/bench/soak.js [--minutes 30] [--json FILE]   (npm run bench runs it too)
  */
@@ -24,6 +25,8 @@ const GROWTH_LIMIT = 0.1;
 export interface SoakSample {
   minute: number;
   rssMb: number;
+  /** RSS without the node binary's file-backed pages: what the server allocated. */
+  rssAnonMb: number;
   heapMb: number;
   externalMb: number;
   /** Lowest and median socket viewer bytes / source bytes over the minute. */
@@ -43,6 +46,7 @@ export interface SoakResult {
   samples: SoakSample[];
   /** RSS and heap at the end of the warm-up, and their highest value after it, in MB. */
   rss: { afterWarmupMb: number; maxMb: number; growth: number };
+  rssAnon: { afterWarmupMb: number; maxMb: number; growth: number };
   heap: { afterWarmupMb: number; maxMb: number; growth: number };
   skips: number;
   dropped: number;
@@ -67,6 +71,7 @@ export async function benchSoak(
       const sample: SoakSample = {
         minute,
         rssMb: mb(probe.rssBytes),
+        rssAnonMb: mb(probe.rssAnonBytes),
         heapMb: mb(probe.heapUsedBytes),
         externalMb: mb(probe.externalBytes),
         minShare: Math.round(shares[0] * 1000) / 1000,
@@ -79,7 +84,7 @@ export async function benchSoak(
       };
       samples.push(sample);
       log(
-        `minute ${minute}/${minutes}: RSS ${sample.rssMb} MB, heap ${sample.heapMb} MB, viewers ${sample.viewers} ` +
+        `minute ${minute}/${minutes}: RSS ${sample.rssMb} MB (anonymous ${sample.rssAnonMb}), heap ${sample.heapMb} MB, viewers ${sample.viewers} ` +
           `(min ${sample.minShare} of the source, ffmpeg ${sample.ffmpegSpeed}×), skips ${sample.skips}, ` +
           `dropped ${sample.dropped}, load ${sample.load}`,
       );
@@ -89,7 +94,7 @@ export async function benchSoak(
   }
   const reference = samples[Math.min(WARMUP_MINUTES, samples.length) - 1];
   const later = samples.slice(WARMUP_MINUTES);
-  const figure = (key: 'rssMb' | 'heapMb'): SoakResult['rss'] => {
+  const figure = (key: 'rssMb' | 'rssAnonMb' | 'heapMb'): SoakResult['rss'] => {
     const maxMb = Math.max(reference[key], ...later.map((s) => s[key]));
     return {
       afterWarmupMb: reference[key],
@@ -99,16 +104,21 @@ export async function benchSoak(
   };
   const last = samples.at(-1) as SoakSample;
   const rss = figure('rssMb');
+  const rssAnon = figure('rssAnonMb');
   const heap = figure('heapMb');
   return {
     minutes,
     viewers: 50,
     samples,
     rss,
+    rssAnon,
     heap,
     skips: last.skips,
     dropped: last.dropped,
-    ok: rss.growth <= GROWTH_LIMIT && heap.growth <= GROWTH_LIMIT && last.skips === 0 && last.dropped === 0,
+    // Memory is judged on what the server allocated (anonymous RSS) and its heap: total RSS also counts
+    // the node binary's pages, which are read in from disk as code first runs, not memory it holds.
+    ok:
+      rssAnon.growth <= GROWTH_LIMIT && heap.growth <= GROWTH_LIMIT && last.skips === 0 && last.dropped === 0,
   };
 }
 
@@ -119,17 +129,18 @@ export function soakSection(result: SoakResult | null): string {
     '',
     `## Soak: ${result.viewers} viewers for ${result.minutes} minutes (bench/soak.ts)`,
     '',
-    `The real server in its own process, a 2.2 Mbit/s stream, 49 socket viewers and one ffmpeg; probed each minute after a forced collection. Goal: RSS and heap within 10% of their value after the ${WARMUP_MINUTES}-minute warm-up, no viewer skipped or dropped. **${result.ok ? 'Met' : 'Not met'}.**`,
+    `The real server in its own process, a 2.2 Mbit/s stream, 49 socket viewers and one ffmpeg; probed each minute after a forced collection. Goal: anonymous RSS (what the server allocated; total RSS also counts the node binary's pages, read in as code first runs) and heap within 10% of their value after the ${WARMUP_MINUTES}-minute warm-up, no viewer skipped or dropped. **${result.ok ? 'Met' : 'Not met'}.**`,
     '',
     '| | after warm-up | highest later | growth |',
     '| --- | --- | --- | --- |',
     `| RSS | ${result.rss.afterWarmupMb} MB | ${result.rss.maxMb} MB | ${pct(result.rss.growth)} |`,
+    `| RSS, anonymous (what the server allocated; the rest is the node binary's pages) | ${result.rssAnon.afterWarmupMb} MB | ${result.rssAnon.maxMb} MB | ${pct(result.rssAnon.growth)} |`,
     `| heap used | ${result.heap.afterWarmupMb} MB | ${result.heap.maxMb} MB | ${pct(result.heap.growth)} |`,
     '',
     `Skips to a keyframe: ${result.skips}; viewers dropped: ${result.dropped}. Lowest share of the source any socket viewer got in a minute: ${Math.min(...result.samples.map((s) => s.minShare))}; ffmpeg's slowest minute: ${Math.min(...result.samples.map((s) => s.ffmpegSpeed))}× real time; the machine's load average ranged ${Math.min(...result.samples.map((s) => s.load))}–${Math.max(...result.samples.map((s) => s.load))}.`,
     '',
-    '| minute | RSS MB | heap MB | lowest share | ffmpeg speed | skips | load |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| minute | RSS MB | anonymous MB | heap MB | lowest share | ffmpeg speed | skips | load |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...result.samples
       .filter((s) => s.minute <= 5 || s.minute % 5 === 0)
       .map(

@@ -6,12 +6,17 @@
  *
  * Usage (forked by test/helpers/abuse.ts): abuse-server.js MAX_VIEWERS
  */
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import type { EventEmitter } from 'node:events';
 import { ServeService } from '../../server/serve.js';
 
 export interface ServerProbe {
   rssBytes: number;
+  /**
+   * The anonymous part of RSS (/proc/self/status RssAnon): what the process allocated. The rest of RSS
+   * is file-backed pages of the node binary, which grows as more of its code is first run.
+   */
+  rssAnonBytes: number;
   heapUsedBytes: number;
   /** Memory outside the JS heap: Buffers (the ring, socket queues) and native objects. */
   externalBytes: number;
@@ -59,8 +64,10 @@ async function probe(service: ServeService, gc: boolean): Promise<ServerProbe> {
   countListeners(listeners, 'process', process);
   countListeners(listeners, 'stdin', process.stdin);
   const status = service.server.status();
+  const anonKb = Number(/^RssAnon:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0);
   return {
     rssBytes: memory.rss,
+    rssAnonBytes: anonKb * 1024,
     heapUsedBytes: memory.heapUsed,
     externalBytes: memory.external,
     connections,
