@@ -44,6 +44,7 @@ const PROFILE_VIEWERS = 1000;
 /** The N of the CPU goal, and how many pump/mkvcast pairs measure it (the first is the main run's). */
 const CPU_GOAL_VIEWERS = 500;
 const CPU_GOAL_PAIRS = 3;
+/** The whole run stops after this long, plus the soak's minutes (a hung run must not go on for ever). */
 const WATCHDOG_MS = 30 * 60_000;
 /**
  * Other sessions may run their own tests on this machine. A window during which other work took more
@@ -214,6 +215,7 @@ async function profiled(base: ScenarioBase, kind: TargetKind, viewers: number): 
 
 async function main(): Promise<void> {
   const cfg = config(process.argv.slice(2));
+  armWatchdog(WATCHDOG_MS + cfg.soakMinutes * 60_000);
   const startedAt = new Date();
   const machine = machineInfo(ffmpegPath);
   progress(`${machine.cpus} × ${machine.cpuModel}, node ${machine.node}; making the source…`);
@@ -353,7 +355,7 @@ async function main(): Promise<void> {
   await writeFile(
     raw,
     JSON.stringify(
-      { machine, source, config: cfg, results, cpuPairs, profiles, reader, glass, faults },
+      { machine, source, config: cfg, results, cpuPairs, profiles, reader, glass, faults, abuse, soak },
       null,
       2,
     ),
@@ -365,12 +367,14 @@ async function main(): Promise<void> {
   }
 }
 
-const watchdog = setTimeout(() => {
-  process.stderr.write(`bench: still running after ${WATCHDOG_MS / 60_000} minutes; stopping.\n`);
-  killAll();
-  process.exit(1);
-}, WATCHDOG_MS);
-watchdog.unref();
+function armWatchdog(ms: number): void {
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`bench: still running after ${ms / 60_000} minutes; stopping.\n`);
+    killAll();
+    process.exit(1);
+  }, ms);
+  watchdog.unref();
+}
 process.on('SIGINT', () => {
   killAll();
   process.exit(130);
