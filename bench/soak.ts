@@ -153,10 +153,10 @@ export function soakSection(result: SoakResult | null): string {
     '| minute | RSS MB | anonymous MB | heap MB | external MB | lowest share | ffmpeg speed | skips | load |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...result.samples
-      .filter((s) => s.minute <= 5 || s.minute % 5 === 0)
+      .filter((s) => s.minute <= WARMUP_MINUTES || s.minute % 5 === 0)
       .map(
         (s) =>
-          `| ${s.minute} | ${s.rssMb} | ${s.heapMb} | ${s.minShare} | ${s.ffmpegSpeed} | ${s.skips} | ${s.load} |`,
+          `| ${s.minute} | ${s.rssMb} | ${s.rssAnonMb} | ${s.heapMb} | ${s.externalMb} | ${s.minShare} | ${s.ffmpegSpeed} | ${s.skips} | ${s.load} |`,
       ),
     '',
   ];
