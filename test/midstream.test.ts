@@ -9,12 +9,12 @@ import type { ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { after, test } from 'node:test';
-import { makeMedia, runFfprobe } from './helpers/media.js';
+import { makeMedia } from './helpers/media.js';
 import { killAll, waitFor } from './helpers/processes.js';
 import { freePort } from './helpers/ports.js';
 import { exitOf, liveSender } from './helpers/senders.js';
 import { startServe, type ServeRun } from './helpers/serve.js';
-import { decode, explain, type Decoded } from './helpers/viewers.js';
+import { decode, explain, videoSize, type Decoded } from './helpers/viewers.js';
 
 after(killAll);
 
@@ -35,14 +35,6 @@ function cleanVideoSeconds(run: Decoded): number {
   const backwards = video.ptsSec.findIndex((pts, i) => i > 0 && pts <= video.ptsSec[i - 1]);
   assert.equal(backwards, -1, `video timestamps go back at frame ${backwards}`);
   return (video.ptsSec.at(-1) as number) - video.ptsSec[0];
-}
-
-async function videoSize(url: string): Promise<string> {
-  const probe = await runFfprobe(
-    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', url],
-    { timeoutMs: 20_000 },
-  );
-  return probe.stdout.toString().trim();
 }
 
 test(
@@ -97,7 +89,7 @@ test(
         server.stderr(),
         /The input's tracks changed: 1 viewer\(s\) got the end of the old stream/,
       );
-      assert.equal(await videoSize(server.url), '640,360', 'a new viewer gets the new tracks');
+      assert.equal(await videoSize(server.url, 20_000), '640,360', 'a new viewer gets the new tracks');
       const status = await server.status();
       assert.equal(status.state, 'live');
       await second;

@@ -10,6 +10,7 @@ import type { SessionState } from '../server/api.js';
 import { SessionError, SharingSession } from '../server/session.js';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
 import { childPids, isAlive, killAll, runToExit, spawnTracked, waitFor } from './helpers/processes.js';
+import { videoSize } from './helpers/viewers.js';
 import { startXvfb, type Xvfb } from './helpers/xvfb.js';
 import { freePort } from './helpers/ports.js';
 
@@ -53,15 +54,6 @@ function pixelViewer(
 }
 
 /** The video size a viewer of `url` sees, as `W,H`. */
-async function videoSize(url: string): Promise<string> {
-  const probe = await runToExit(
-    'ffprobe',
-    ['-v', 'error', '-select_streams', 'v', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', url],
-    { timeoutMs: 15_000 },
-  );
-  return probe.stdout.toString().trim();
-}
-
 const exited = (child: ChildProcess): Promise<number | null> =>
   child.exitCode !== null
     ? Promise.resolve(child.exitCode)

@@ -143,3 +143,13 @@ export function stalledViewer(url: string, userAgent: string): Promise<Socket> {
     socket.once('error', reject);
   });
 }
+
+/** The stream's picture size as ffprobe reads it from `url`: `WIDTH,HEIGHT`. */
+export async function videoSize(url: string, timeoutMs = 15_000): Promise<string> {
+  const probe = await runToExit(
+    ffprobePath,
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', url],
+    { timeoutMs },
+  );
+  return probe.stdout.toString().trim();
+}
