@@ -153,47 +153,26 @@ function handle(channel: string, run: (args: unknown[]) => unknown): void {
 }
 
 function registerIpc(controller: AppController): void {
-  const withoutArgs =
-    (run: () => unknown) =>
-    (args: unknown[]): unknown => {
+  // The requests without arguments: anything sent along is refused.
+  const withoutArgs: [string, () => unknown][] = [
+    [IPC.listScreens, () => controller.listScreens()],
+    [IPC.getSettings, () => controller.getSettings()],
+    [IPC.start, () => controller.start()],
+    [IPC.stop, () => controller.stop()],
+    [IPC.newToken, () => controller.newToken()],
+    [IPC.getState, () => controller.getState()],
+    [IPC.screenAccess, () => controller.screenAccess()],
+    [IPC.openScreenAccessSettings, () => controller.openScreenAccessSettings()],
+  ];
+  for (const [channel, run] of withoutArgs) {
+    handle(channel, (args) => {
       noArgs(args);
       return run();
-    };
-  handle(
-    IPC.listScreens,
-    withoutArgs(() => controller.listScreens()),
-  );
-  handle(
-    IPC.getSettings,
-    withoutArgs(() => controller.getSettings()),
-  );
+    });
+  }
   handle(IPC.saveSettings, (args) => controller.saveSettings(settingsArg(args)));
-  handle(
-    IPC.start,
-    withoutArgs(() => controller.start()),
-  );
-  handle(
-    IPC.stop,
-    withoutArgs(() => controller.stop()),
-  );
   handle(IPC.kick, (args) => controller.kick(viewerIdArg(args)));
   handle(IPC.copyLink, (args) => controller.copyLink(copyTextArg(args)));
-  handle(
-    IPC.newToken,
-    withoutArgs(() => controller.newToken()),
-  );
-  handle(
-    IPC.getState,
-    withoutArgs(() => controller.getState()),
-  );
-  handle(
-    IPC.screenAccess,
-    withoutArgs(() => controller.screenAccess()),
-  );
-  handle(
-    IPC.openScreenAccessSettings,
-    withoutArgs(() => controller.openScreenAccessSettings()),
-  );
 }
 
 function updateTray(session: SharingSession, run: (action: TrayAction) => void): void {
