@@ -9,17 +9,17 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import { runRequestCases } from '../test/helpers/abuse-cases.js';
-import { connectFlood, slowloris, slowReader, viewerCycles } from '../test/helpers/abuse-clients.js';
-import type { ServerProbe } from '../test/helpers/abuse-server.js';
+import { runRequestCases } from '../support/abuse-cases.js';
+import { connectFlood, slowloris, slowReader, viewerCycles } from '../support/abuse-clients.js';
+import type { ServerProbe } from '../support/abuse-server.js';
 import {
   AbuseRig,
   FULL_SCALE,
   LEAK_TOLERANCE,
   type DuringAbuse,
   type ViewerWindow,
-} from '../test/helpers/abuse.js';
-import { killAll } from '../test/helpers/processes.js';
+} from '../support/abuse.js';
+import { killAll } from '../support/processes.js';
 
 const S = FULL_SCALE;
 

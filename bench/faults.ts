@@ -16,13 +16,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { SharingSession } from '../server/session.js';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
-import { breakEncoder, ffmpegChildren } from '../test/helpers/encoder-faults.js';
-import { freePort } from '../test/helpers/ports.js';
-import { killAll, runToExit, waitFor } from '../test/helpers/processes.js';
-import { tapStream } from '../test/helpers/stream-tap.js';
-import { decode } from '../test/helpers/viewers.js';
-import { startXvfb } from '../test/helpers/xvfb.js';
-import { percentile, round } from './stats.js';
+import { breakEncoder, ffmpegChildren } from '../support/encoder-faults.js';
+import { freePort } from '../support/ports.js';
+import { killAll, runToExit, waitFor } from '../support/processes.js';
+import { tapStream } from '../support/stream-tap.js';
+import { decode } from '../support/viewers.js';
+import { startXvfb } from '../support/xvfb.js';
+import { percentile, round } from '../support/stats.js';
 
 export interface RecoveryFigures {
   signal: 'SIGKILL' | 'SIGSTOP';

@@ -17,10 +17,10 @@ import {
   runCampaign,
   type CampaignReport,
   type Finding,
-} from '../server/matroska/fuzz-campaign.js';
-import { applyMutations, parseTree, type Mutation } from '../server/matroska/fuzz-mutations.js';
+} from '../support/fuzz/campaign.js';
+import { applyMutations, parseTree, type Mutation } from '../support/fuzz/mutations.js';
 import { ID } from '../server/matroska/ebml.js';
-import { makeMedia, type MediaKind, type MediaOptions } from '../test/helpers/media.js';
+import { makeMedia, type MediaKind, type MediaOptions } from '../support/media.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FUZZ_FIXTURES = path.join(ROOT, 'test/fixtures/fuzz');

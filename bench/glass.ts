@@ -18,9 +18,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { captureArgs } from '../server/ffmpeg/capture.js';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
-import { childPids, killAll, runToExit, spawnTracked, waitFor } from '../test/helpers/processes.js';
-import { startXvfb, type Xvfb } from '../test/helpers/xvfb.js';
-import { freePort } from '../test/helpers/ports.js';
+import { childPids, killAll, runToExit, spawnTracked, waitFor } from '../support/processes.js';
+import { startXvfb, type Xvfb } from '../support/xvfb.js';
+import { freePort } from '../support/ports.js';
 
 const MKVCAST_BIN = fileURLToPath(new URL('../../bin/mkvcast.js', import.meta.url));
 

@@ -16,8 +16,8 @@
  */
 import { createServer, type Socket } from 'node:net';
 import { MatroskaReader } from '../server/matroska/reader.js';
-import type { FromPump, ToPump } from './protocol.js';
-import { percentile } from './stats.js';
+import type { FromPump, ToPump } from '../support/protocol.js';
+import { percentile } from '../support/stats.js';
 
 const [host, maxSecArg, framing] = process.argv.slice(2);
 const chunked = framing === 'chunked';

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { encodeVint, unknownSizeVint } from '../server/matroska/ebml.js';
 import { MatroskaReader } from '../server/matroska/reader.js';
 import type { ReaderEvent } from '../server/matroska/types.js';
-import { makeMedia } from '../test/helpers/media.js';
+import { makeMedia } from '../support/media.js';
 
 export interface ReaderBenchResult {
   bytes: number;

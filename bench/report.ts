@@ -3,15 +3,15 @@
  * goals with whether each is met. Everything in it comes from the run; nothing is typed in by hand
  * except the peers' figures measured earlier, which are marked as such.
  */
-import { CLUSTER_KEY_BYTES } from './cluster-scanner.js';
+import { CLUSTER_KEY_BYTES } from '../support/cluster-scanner.js';
 import type { MachineInfo } from './proc.js';
 import type { ProfileEntry, ProfileSummary } from './profile.js';
 import type { ReaderBenchResult } from './reader.js';
 import { REALTIME_SHARE, type Quantiles, type ScenarioResult } from './scenario.js';
-import type { SourceInfo } from './source.js';
-import { SOURCE_ARGS } from './source.js';
+import type { SourceInfo } from '../support/source.js';
+import { SOURCE_ARGS } from '../support/source.js';
 import type { TargetKind } from './targets.js';
-import { median } from './stats.js';
+import { median } from '../support/stats.js';
 
 export interface BenchConfig {
   quick: boolean;

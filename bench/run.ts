@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { ffmpegPath } from '../test/helpers/media.js';
+import { ffmpegPath } from '../support/media.js';
 import { killAll } from './children.js';
 import { firstFrameRuns } from './first-frame.js';
 import { machineCpuSec, machineInfo } from './proc.js';
@@ -31,7 +31,7 @@ import { benchGlass, glassSection, type GlassResult } from './glass.js';
 import { renderReport, type BenchConfig, type CpuPair, type ProfiledRun } from './report.js';
 import { runScenario, type ScenarioOptions, type ScenarioResult } from './scenario.js';
 import { framingOf, type TargetKind } from './targets.js';
-import { describeSource, makeSource } from './source.js';
+import { describeSource, makeSource } from '../support/source.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HOST = '127.0.0.1';

@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { forkChild, nextMessage, type Child } from './children.js';
 import { firstFrameRuns } from './first-frame.js';
 import { allProcessesCpuSec, cpuSec, cpuSplitSec, machineCpuSec, memoryMb, tcpCounters } from './proc.js';
-import type { Arrival, FeederEntry, FromViewers, ToViewers } from './protocol.js';
-import { median, percentile } from './stats.js';
+import type { Arrival, FeederEntry, FromViewers, ToViewers } from '../support/protocol.js';
+import { median, percentile } from '../support/stats.js';
 import { startTarget, type Framing, type Target, type TargetKind } from './targets.js';
-import { BenchViewer } from './viewer-socket.js';
+import { BenchViewer } from '../support/viewer-socket.js';
 
 export interface ScenarioOptions {
   kind: TargetKind;
@@ -249,7 +249,9 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     );
     for (let i = 0; i < perProc.length; i++) {
       procs.push(
-        forkChild(here('./viewers.js'), [String(maxSec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+        forkChild(here('../support/socket-viewers.js'), [String(maxSec)], {
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        }),
       );
     }
     const tcpBefore = tcpCounters();

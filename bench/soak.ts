@@ -14,9 +14,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { AbuseRig } from '../test/helpers/abuse.js';
-import { killAll } from '../test/helpers/processes.js';
-import { median } from './stats.js';
+import { AbuseRig } from '../support/abuse.js';
+import { killAll } from '../support/processes.js';
+import { median } from '../support/stats.js';
 
 const SAMPLE_MS = 60_000;
 /**

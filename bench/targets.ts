@@ -7,8 +7,8 @@ import { get } from 'node:http';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { forkChild, nextMessage, spawnChild, type Child } from './children.js';
-import type { FeederEntry, FromFeeder, FromPump, ToFeeder, ToPump } from './protocol.js';
-import { BenchViewer } from './viewer-socket.js';
+import type { FeederEntry, FromFeeder, FromPump, ToFeeder, ToPump } from '../support/protocol.js';
+import { BenchViewer } from '../support/viewer-socket.js';
 
 export type TargetKind = 'mkvcast' | 'pump';
 
@@ -92,7 +92,7 @@ function waitForOutput(stream: Readable, pattern: RegExp, timeoutMs: number): Pr
 
 export async function startTarget(kind: TargetKind, options: TargetOptions): Promise<Target> {
   const { host, maxSec } = options;
-  const feeder = forkChild(here('./feeder.js'), [options.sourceFile, String(maxSec)], {
+  const feeder = forkChild(here('../support/feeder.js'), [options.sourceFile, String(maxSec)], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   const feederStdout = feeder.process.stdout as Readable;

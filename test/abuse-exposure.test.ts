@@ -11,10 +11,10 @@ import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { exchange } from './helpers/abuse-clients.js';
-import { makeMedia } from './helpers/media.js';
-import { killAll, spawnTracked, waitFor } from './helpers/processes.js';
-import { startServe, type ServeRun } from './helpers/serve.js';
+import { exchange } from '../support/abuse-clients.js';
+import { makeMedia } from '../support/media.js';
+import { killAll, spawnTracked, waitFor } from '../support/processes.js';
+import { startServe, type ServeRun } from '../support/serve.js';
 
 after(killAll);
 

@@ -13,11 +13,11 @@ import {
   TEST_SCALE,
   type DuringAbuse,
   type ViewerWindow,
-} from './helpers/abuse.js';
-import { runRequestCases } from './helpers/abuse-cases.js';
-import { connectFlood, slowloris, slowReader, viewerCycles } from './helpers/abuse-clients.js';
-import type { ServerProbe } from './helpers/abuse-server.js';
-import { killAll } from './helpers/processes.js';
+} from '../support/abuse.js';
+import { runRequestCases } from '../support/abuse-cases.js';
+import { connectFlood, slowloris, slowReader, viewerCycles } from '../support/abuse-clients.js';
+import type { ServerProbe } from '../support/abuse-server.js';
+import { killAll } from '../support/processes.js';
 
 after(killAll);
 

@@ -8,10 +8,10 @@ import { createServer, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { makeMedia } from './helpers/media.js';
-import { childPids, isAlive, killAll, waitFor } from './helpers/processes.js';
-import { runCli, startServe } from './helpers/serve.js';
-import { decode, explain } from './helpers/viewers.js';
+import { makeMedia } from '../support/media.js';
+import { childPids, isAlive, killAll, waitFor } from '../support/processes.js';
+import { runCli, startServe } from '../support/serve.js';
+import { decode, explain } from '../support/viewers.js';
 
 after(killAll);
 

@@ -14,13 +14,13 @@ import type { SessionState, UserError } from '../server/api.js';
 import { onPath } from '../server/ffmpeg/locate.js';
 import { SharingSession, type SessionDeps } from '../server/session.js';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
-import { percentile } from '../bench/stats.js';
-import { breakEncoder, ffmpegChildren } from './helpers/encoder-faults.js';
-import { freePort } from './helpers/ports.js';
-import { isAlive, killAll, waitFor } from './helpers/processes.js';
-import { tapStream, type StreamTap } from './helpers/stream-tap.js';
-import { decode, explain } from './helpers/viewers.js';
-import { startXvfb, type Xvfb } from './helpers/xvfb.js';
+import { percentile } from '../support/stats.js';
+import { breakEncoder, ffmpegChildren } from '../support/encoder-faults.js';
+import { freePort } from '../support/ports.js';
+import { isAlive, killAll, waitFor } from '../support/processes.js';
+import { tapStream, type StreamTap } from '../support/stream-tap.js';
+import { decode, explain } from '../support/viewers.js';
+import { startXvfb, type Xvfb } from '../support/xvfb.js';
 
 /** Kills in a row in `npm test`; bench/faults.ts does the same 20 with the default watchdog. */
 const KILLS = 20;

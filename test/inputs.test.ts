@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { makeMedia, makeRemuxed } from './helpers/media.js';
-import { childPids, killAll } from './helpers/processes.js';
-import { exitOf, liveSender } from './helpers/senders.js';
-import { startServe, type ServeRun } from './helpers/serve.js';
-import { decode, explain, type Decoded } from './helpers/viewers.js';
+import { makeMedia, makeRemuxed } from '../support/media.js';
+import { childPids, killAll } from '../support/processes.js';
+import { exitOf, liveSender } from '../support/senders.js';
+import { startServe, type ServeRun } from '../support/serve.js';
+import { decode, explain, type Decoded } from '../support/viewers.js';
 
 after(killAll);
 

@@ -9,12 +9,12 @@ import type { ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { after, test } from 'node:test';
-import { makeMedia } from './helpers/media.js';
-import { killAll, waitFor } from './helpers/processes.js';
-import { freePort } from './helpers/ports.js';
-import { exitOf, liveSender } from './helpers/senders.js';
-import { startServe, type ServeRun } from './helpers/serve.js';
-import { decode, explain, videoSize, type Decoded } from './helpers/viewers.js';
+import { makeMedia } from '../support/media.js';
+import { killAll, waitFor } from '../support/processes.js';
+import { freePort } from '../support/ports.js';
+import { exitOf, liveSender } from '../support/senders.js';
+import { startServe, type ServeRun } from '../support/serve.js';
+import { decode, explain, videoSize, type Decoded } from '../support/viewers.js';
 
 after(killAll);
 

@@ -8,8 +8,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ffmpegPath } from './helpers/media.js';
-import { runToExit } from './helpers/processes.js';
+import { ffmpegPath } from '../support/media.js';
+import { runToExit } from '../support/processes.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const require = createRequire(import.meta.url);

@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { makeMedia, type MediaKind } from './helpers/media.js';
-import { killAll, runToExit, waitFor } from './helpers/processes.js';
-import { launchChromium } from './helpers/browser.js';
-import { startServe } from './helpers/serve.js';
-import { explain } from './helpers/viewers.js';
+import { makeMedia, type MediaKind } from '../support/media.js';
+import { killAll, runToExit, waitFor } from '../support/processes.js';
+import { launchChromium } from '../support/browser.js';
+import { startServe } from '../support/serve.js';
+import { explain } from '../support/viewers.js';
 
 let browser: Browser | null = null;
 

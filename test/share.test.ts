@@ -9,10 +9,10 @@ import { after, before, describe, it } from 'node:test';
 import type { SessionState } from '../server/api.js';
 import { SessionError, SharingSession } from '../server/session.js';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
-import { childPids, isAlive, killAll, runToExit, spawnTracked, waitFor } from './helpers/processes.js';
-import { videoSize } from './helpers/viewers.js';
-import { startXvfb, type Xvfb } from './helpers/xvfb.js';
-import { freePort } from './helpers/ports.js';
+import { childPids, isAlive, killAll, runToExit, spawnTracked, waitFor } from '../support/processes.js';
+import { videoSize } from '../support/viewers.js';
+import { startXvfb, type Xvfb } from '../support/xvfb.js';
+import { freePort } from '../support/ports.js';
 
 const RED = [255, 0, 0];
 const BLUE = [0, 0, 255];

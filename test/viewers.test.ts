@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { makeMedia, type MediaKind } from './helpers/media.js';
-import { killAll, waitFor } from './helpers/processes.js';
-import { startServe } from './helpers/serve.js';
+import { makeMedia, type MediaKind } from '../support/media.js';
+import { killAll, waitFor } from '../support/processes.js';
+import { startServe } from '../support/serve.js';
 import {
   decode,
   explain,
@@ -14,7 +14,7 @@ import {
   responseHead,
   stalledViewer,
   type Decoded,
-} from './helpers/viewers.js';
+} from '../support/viewers.js';
 
 after(killAll);
 

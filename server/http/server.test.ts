@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Publisher } from '../stream/publisher.js';
-import { liveClusters, makeHeader, parseClusters } from '../stream/testing.js';
+import { liveClusters, makeHeader, parseClusters } from '../../support/stream-clusters.js';
 import { StreamServer, type StreamServerOptions } from './server.js';
 
 /** A server on 127.0.0.1 and a free port over `publisher`, live, two viewers at most, unless `options` say otherwise. */

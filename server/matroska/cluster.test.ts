@@ -17,7 +17,7 @@ import {
   tracks,
   uintElement,
   unknownSizeCluster,
-} from './testing.js';
+} from '../../support/ebml-builders.js';
 import type { Cluster } from './types.js';
 
 const STREAM_START = Buffer.concat([ebmlHead(), liveSegmentStart(), info(), tracks(H264_TRACK, OPUS_TRACK)]);

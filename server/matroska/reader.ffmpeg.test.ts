@@ -1,10 +1,10 @@
 /**
- * MatroskaReader and clusterPrefix over real streams made by ffmpeg (test/helpers/media.ts), checked
+ * MatroskaReader and clusterPrefix over real streams made by ffmpeg (support/media.ts), checked
  * with ffmpeg itself: what a viewer receives must decode without a single error.
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { readMedia, runFfmpeg, runFfprobe, type MediaKind } from '../../test/helpers/media.js';
+import { readMedia, runFfmpeg, runFfprobe, type MediaKind } from '../../support/media.js';
 import { clusterPrefix } from './cluster.js';
 import {
   ID,
@@ -23,7 +23,7 @@ import {
   idBytes,
   readAll,
   timestamp,
-} from './testing.js';
+} from '../../support/ebml-builders.js';
 import type { Cluster, InitHeader, ReaderEvent } from './types.js';
 
 interface Expected {

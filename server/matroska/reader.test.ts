@@ -23,7 +23,7 @@ import {
   tracks,
   uintElement,
   unknownSizeCluster,
-} from './testing.js';
+} from '../../support/ebml-builders.js';
 import type { Cluster, InitHeader, ReaderEvent } from './types.js';
 
 const LIVE_SEGMENT = Buffer.from('1853806701FFFFFFFFFFFFFF', 'hex');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { Publisher } from './publisher.js';
-import { liveClusters, makeHeader, parseClusters } from './testing.js';
+import { liveClusters, makeHeader, parseClusters } from '../../support/stream-clusters.js';
 import { DEFAULT_VIEWER_POLICY } from './viewer.js';
 
 function collect(stream: PassThrough): () => Buffer {

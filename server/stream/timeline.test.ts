@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Timeline } from './timeline.js';
-import { makeCluster, makeHeader } from './testing.js';
+import { makeCluster, makeHeader } from '../../support/stream-clusters.js';
 
 describe('Timeline', () => {
   it('keeps the input timestamps on the first run', () => {

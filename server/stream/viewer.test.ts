@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { liveClusters, makeHeader, parseClusters } from './testing.js';
+import { liveClusters, makeHeader, parseClusters } from '../../support/stream-clusters.js';
 import { DEFAULT_VIEWER_POLICY, Viewer, type ViewerCloseReason } from './viewer.js';
 
 /** A socket stand-in that keeps what it receives and reads only while `reading` is true. */

@@ -4,8 +4,8 @@
  * into the page (page.evaluate), as the preload's ipcRenderer listeners would.
  */
 import type { Page } from 'playwright-core';
-import type { MkvcastApi } from '../../server/api.js';
-import type { AppController } from '../../electron/controller.js';
+import type { MkvcastApi } from '../server/api.js';
+import type { AppController } from '../electron/controller.js';
 
 type Request = Exclude<keyof MkvcastApi, `on${string}`>;
 

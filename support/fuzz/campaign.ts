@@ -1,5 +1,5 @@
 /**
- * A bounded fuzz campaign over the MatroskaReader: runs fuzz-worker.ts in a worker thread and watches it.
+ * A bounded fuzz campaign over the MatroskaReader: runs worker.ts in a worker thread and watches it.
  * One input that has not settled after `hangMs` is a hang: the worker is stopped and that input (read from
  * the memory the two share) becomes the reproducer. What `npm run fuzz` and the seeded run in `npm test`
  * call. Test support only.
@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { MAX_MUTATED_BYTES } from './fuzz-mutations.js';
-import { CHUNKINGS } from './fuzz-oracle.js';
+import { MAX_MUTATED_BYTES } from './mutations.js';
+import { CHUNKINGS } from './oracle.js';
 
 export interface FuzzSeed {
   name: string;
@@ -113,7 +113,7 @@ export function runCampaign(options: CampaignOptions): Promise<CampaignReport> {
     shared,
   };
   const started = performance.now();
-  const worker = new Worker(new URL('./fuzz-worker.js', import.meta.url), { workerData: setup });
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: setup });
   const findings: Finding[] = [];
   let peakRssBytes = 0;
   let peakHeapBytes = 0;

@@ -4,15 +4,22 @@
  * inside the input; the same input gives the same outcome whatever the chunking; the bytes held never pass
  * the caps; every header and cluster is well formed (each cluster parses, carries its Timestamp, can be
  * retimed by clusterPrefix as the publisher does, and is a slice of the input or a cut of one whose block
- * payloads all come from the input). Test support only, like testing.ts.
+ * payloads all come from the input). Test support only, like ../ebml-builders.ts.
  */
 import { createHash } from 'node:crypto';
-import { clusterPrefix } from './cluster.js';
-import { ID, UNKNOWN_SIZE, children, readElementHeader, readUint, vintLength } from './ebml.js';
-import { MatroskaError, type MatroskaErrorCode } from './errors.js';
-import { MatroskaReader, type MatroskaReaderOptions } from './reader.js';
-import { seededRandom } from './testing.js';
-import type { Cluster, InitHeader, ReaderEvent } from './types.js';
+import { clusterPrefix } from '../../server/matroska/cluster.js';
+import {
+  ID,
+  UNKNOWN_SIZE,
+  children,
+  readElementHeader,
+  readUint,
+  vintLength,
+} from '../../server/matroska/ebml.js';
+import { MatroskaError, type MatroskaErrorCode } from '../../server/matroska/errors.js';
+import { MatroskaReader, type MatroskaReaderOptions } from '../../server/matroska/reader.js';
+import { seededRandom } from '../ebml-builders.js';
+import type { Cluster, InitHeader, ReaderEvent } from '../../server/matroska/types.js';
 
 /** Small caps, so that an input that makes the reader hold too much shows it at once. */
 export const FUZZ_CAPS: Required<MatroskaReaderOptions> = {

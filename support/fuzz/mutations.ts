@@ -4,7 +4,7 @@
  * clusters, rewrite block headers) and blind ones (bit flips, byte changes, truncation). A mutation is plain
  * data, `{ op, a, b, c }` with three non-negative integers whose meaning each op gives below, so that
  * fast-check can generate and shrink lists of them; applying one is a pure function of the bytes.
- * Test support only, like testing.ts: the server never imports it.
+ * Test support only, like ../ebml-builders.ts: the server never imports it.
  */
 import {
   ID,
@@ -16,9 +16,9 @@ import {
   readUint,
   unknownSizeVint,
   vintLength,
-} from './ebml.js';
-import { element, idBytes, seededRandom } from './testing.js';
-import { ENDS_UNKNOWN_CLUSTER } from './cluster-reader.js';
+} from '../../server/matroska/ebml.js';
+import { element, idBytes, seededRandom } from '../ebml-builders.js';
+import { ENDS_UNKNOWN_CLUSTER } from '../../server/matroska/cluster-reader.js';
 
 /** Master elements the tree walk descends into (RFC 9559); every other element is a leaf. */
 const MASTERS = new Set<number>([

@@ -4,8 +4,8 @@
  * bench/faults.ts.
  */
 import { readFileSync } from 'node:fs';
-import type { SessionState } from '../../server/api.js';
-import type { SharingSession } from '../../server/session.js';
+import type { SessionState } from '../server/api.js';
+import type { SharingSession } from '../server/session.js';
 import { childPids, isAlive, waitFor } from './processes.js';
 
 export interface Recovery {

@@ -4,7 +4,7 @@
  * logs when each write returned. stdout to a pipe is synchronous in Node on Linux, so a write returns once
  * the whole Cluster is in the pipe: the moment it reached the server, as seen from outside.
  *
- * Usage (forked by bench/run.ts): feeder.js SOURCE_FILE MAX_SEC. Starts writing on the `go` message.
+ * Usage (forked by bench/targets.ts and support/abuse.ts): feeder.js SOURCE_FILE MAX_SEC. Starts writing on the `go` message.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withClusterTimestamp } from '../server/matroska/cluster.js';

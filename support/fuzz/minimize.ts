@@ -3,7 +3,7 @@
  * the committed corpus stays small and each file shows its point: a tail cut off, whole elements removed,
  * then the data of large leaves (frames, CodecPrivate, Void) cut to a few bytes. Test support only.
  */
-import { applyMutation, parseTree, withDataCut } from './fuzz-mutations.js';
+import { applyMutation, parseTree, withDataCut } from './mutations.js';
 
 /** Smallest input found within `budget` calls of `keeps` (which must hold for `input` itself). */
 export function minimize(input: Buffer, keeps: (candidate: Buffer) => boolean, budget = 400): Buffer {

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MatroskaReader } from '../server/matroska/reader.js';
 import type { Cluster, InitHeader } from '../server/matroska/types.js';
-import { runFfmpeg, runFfprobe } from '../test/helpers/media.js';
+import { runFfmpeg, runFfprobe } from './media.js';
 
 export const SOURCE_SECONDS = 20;
 const FPS = 30;

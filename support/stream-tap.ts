@@ -5,7 +5,7 @@
  */
 import { get } from 'node:http';
 import { writeFile } from 'node:fs/promises';
-import { MatroskaReader } from '../../server/matroska/reader.js';
+import { MatroskaReader } from '../server/matroska/reader.js';
 
 export interface StreamTap {
   /** Every body byte received so far (without the chunked framing). */

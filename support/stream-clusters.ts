@@ -2,8 +2,8 @@
  * Hand-built Matroska pieces for the stream tests: clusters with one SimpleBlock, and a parser that
  * reads back what a viewer received. Only tests import this.
  */
-import type { Cluster, InitHeader } from '../matroska/types.js';
-import type { LiveCluster } from './timeline.js';
+import type { Cluster, InitHeader } from '../server/matroska/types.js';
+import type { LiveCluster } from '../server/stream/timeline.js';
 
 function size8(n: number): Buffer {
   const b = Buffer.alloc(8);

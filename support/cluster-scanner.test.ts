@@ -9,7 +9,7 @@ import {
   seededRandom,
   simpleBlock,
   tracks,
-} from '../server/matroska/testing.js';
+} from './ebml-builders.js';
 import { ClusterScanner, clusterKey } from './cluster-scanner.js';
 
 const random = seededRandom(7);

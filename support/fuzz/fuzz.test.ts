@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadInputs, runCampaign } from './fuzz-campaign.js';
-import { MUTATION_OPS, applyMutation } from './fuzz-mutations.js';
-import { CHUNKINGS, FUZZ_CAPS, describeOutcome, judge, outcomeLabel } from './fuzz-oracle.js';
-import { MatroskaReader } from './reader.js';
-import type { ReaderEvent } from './types.js';
+import { loadInputs, runCampaign } from './campaign.js';
+import { MUTATION_OPS, applyMutation } from './mutations.js';
+import { CHUNKINGS, FUZZ_CAPS, describeOutcome, judge, outcomeLabel } from './oracle.js';
+import { MatroskaReader } from '../../server/matroska/reader.js';
+import type { ReaderEvent } from '../../server/matroska/types.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/fuzz/', import.meta.url));
 const SEED = 20261125;

@@ -4,11 +4,11 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { StreamStatus } from '../../server/api.js';
+import type { StreamStatus } from '../server/api.js';
 import { runToExit, spawnTracked, waitFor, type Finished, type RunOptions } from './processes.js';
 
-/** bin/mkvcast.js, from dist/test/helpers/. */
-export const MKVCAST_BIN = fileURLToPath(new URL('../../../bin/mkvcast.js', import.meta.url));
+/** bin/mkvcast.js, from dist/support/. */
+export const MKVCAST_BIN = fileURLToPath(new URL('../../bin/mkvcast.js', import.meta.url));
 
 const LINK = /(http:\/\/127\.0\.0\.1:(\d+)\/(?:[A-Za-z0-9_-]+\/)?live\.mkv)/;
 

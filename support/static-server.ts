@@ -4,7 +4,7 @@
  * nosniff) as in the app. GET/HEAD only.
  */
 import { createServer, type Server } from 'node:http';
-import { APP_ORIGIN, appResponse } from '../../electron/app-protocol.js';
+import { APP_ORIGIN, appResponse } from '../electron/app-protocol.js';
 
 export interface StaticServer {
   url: string;

@@ -1,23 +1,23 @@
 /**
  * The rig of the HTTP abuse suite (test/abuse.test.ts) and its bench (bench/abuse.ts): the real server in
- * its own process (abuse-server.ts) fed a ~2 Mbit/s live stream in real time by bench/feeder.js, 9 socket
- * viewers in another process (bench/viewers.js) and one ffmpeg decoding the stream, all kept on for the
+ * its own process (abuse-server.ts) fed a ~2 Mbit/s live stream in real time by support/feeder.js, 9 socket
+ * viewers in another process (support/socket-viewers.js) and one ffmpeg decoding the stream, all kept on for the
  * whole run. Windows measure what the viewers got against what the source sent meanwhile; probes read the
  * server's memory, sockets, timers and listeners so that a run can be compared with its baseline.
  */
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { FeederEntry, FromFeeder, FromViewers, ToFeeder, ToViewers } from '../../bench/protocol.js';
+import type { FeederEntry, FromFeeder, FromViewers, ToFeeder, ToViewers } from './protocol.js';
 import { runRequestCases } from './abuse-cases.js';
 import { connectFlood, viewerCycles } from './abuse-clients.js';
 import type { FromAbuseServer, ServerProbe, ToAbuseServer } from './abuse-server.js';
 import { ffmpegPath, makeMedia } from './media.js';
 import { spawnTracked, waitFor } from './processes.js';
 
-const DIST = fileURLToPath(new URL('../../', import.meta.url));
-const SERVER_JS = `${DIST}test/helpers/abuse-server.js`;
-const FEEDER_JS = `${DIST}bench/feeder.js`;
-const VIEWERS_JS = `${DIST}bench/viewers.js`;
+const DIST = fileURLToPath(new URL('../', import.meta.url));
+const SERVER_JS = `${DIST}support/abuse-server.js`;
+const FEEDER_JS = `${DIST}support/feeder.js`;
+const VIEWERS_JS = `${DIST}support/socket-viewers.js`;
 
 /** The source: 640x360 30 fps H.264 at 2 Mbit/s with AAC, one frame per Cluster, 10 s looped. */
 export function abuseSource(): Promise<string> {

@@ -7,8 +7,8 @@
  */
 import fc from 'fast-check';
 import { parentPort, workerData } from 'node:worker_threads';
-import { minimize } from './fuzz-minimize.js';
-import { MAX_MUTATED_BYTES, MUTATION_OPS, applyMutations, type Mutation } from './fuzz-mutations.js';
+import { minimize } from './minimize.js';
+import { MAX_MUTATED_BYTES, MUTATION_OPS, applyMutations, type Mutation } from './mutations.js';
 import {
   CHUNKINGS,
   describeOutcome,
@@ -18,8 +18,8 @@ import {
   outcomeLabel,
   type Chunking,
   type Verdict,
-} from './fuzz-oracle.js';
-import { WATCH_SLOTS, type FuzzSeed, type WorkerMessage, type WorkerSetup } from './fuzz-campaign.js';
+} from './oracle.js';
+import { WATCH_SLOTS, type FuzzSeed, type WorkerMessage, type WorkerSetup } from './campaign.js';
 
 export interface Plan {
   seed: number;

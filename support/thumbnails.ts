@@ -2,8 +2,8 @@
  * Real screen thumbnails for the app test, where Electron's desktopCapturer cannot run: one frame of
  * the X screen grabbed by ffmpeg, scaled down, as the `data:` URL desktopCapturer would give.
  */
-import type { ScreenInfo } from '../../server/api.js';
-import { withThumbnails } from '../../electron/screens.js';
+import type { ScreenInfo } from '../server/api.js';
+import { withThumbnails } from '../electron/screens.js';
 import { ffmpegPath } from './media.js';
 import { runToExit } from './processes.js';
 

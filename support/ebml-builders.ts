@@ -2,9 +2,9 @@
  * Builders of hand-made EBML for tests: `element(ID.Cluster, timestamp(0), simpleBlock(…))` reads like the
  * tree it makes. Not used by the server; here so that tests elsewhere can build streams the same way.
  */
-import { ID, encodeUint, encodeVint, unknownSizeVint } from './ebml.js';
-import { MatroskaReader } from './reader.js';
-import type { ReaderEvent } from './types.js';
+import { ID, encodeUint, encodeVint, unknownSizeVint } from '../server/matroska/ebml.js';
+import { MatroskaReader } from '../server/matroska/reader.js';
+import type { ReaderEvent } from '../server/matroska/types.js';
 
 /** The bytes of an element ID (IDs are written as they are quoted, marker bits included). */
 export function idBytes(id: number): Buffer {

@@ -1,14 +1,14 @@
 /**
  * The server under abuse, in a process of its own so that its memory, sockets and timers are its own:
- * the real ServeService reading a live Matroska stream on stdin (bench/feeder.js writes it there in real
+ * the real ServeService reading a live Matroska stream on stdin (support/feeder.js writes it there in real
  * time), on 127.0.0.1 and a free port. Run with `--expose-gc` and an IPC channel; it answers `probe`
  * messages with what a leak would grow.
  *
- * Usage (forked by test/helpers/abuse.ts): abuse-server.js MAX_VIEWERS
+ * Usage (forked by support/abuse.ts): abuse-server.js MAX_VIEWERS
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import type { EventEmitter } from 'node:events';
-import { ServeService } from '../../server/serve.js';
+import { ServeService } from '../server/serve.js';
 
 export interface ServerProbe {
   rssBytes: number;
