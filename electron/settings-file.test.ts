@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
 import { promisify } from 'node:util';
-import { SETTINGS_FILE_VERSION, SettingsFile, SettingsSaveError } from './settings-file.js';
+import {
+  PRIVATE_FILE_MODE,
+  SETTINGS_FILE_VERSION,
+  SettingsFile,
+  SettingsSaveError,
+} from './settings-file.js';
 
 const run = promisify(execFile);
 
@@ -106,6 +111,59 @@ describe('SettingsFile', () => {
     assert.equal(settings.fps, 12);
     assert.match(warnings[0], /written by a newer mkvcast/);
     assert.ok((await readdir(join(path, '..'))).includes('settings.json.broken-2026-01-02T03-04-05-678Z'));
+  });
+
+  it("every file that holds the token is 0600, whatever the umask and the old files' modes", async () => {
+    const umask = process.umask(0o000); // so that a mode of 0600 comes from the code, not from the umask
+    try {
+      const path = fresh();
+      const folder = join(path, '..');
+      const modes = async (): Promise<Record<string, string>> => {
+        const names = (await readdir(folder)).sort();
+        const result: Record<string, string> = {};
+        for (const name of names) result[name] = ((await stat(join(folder, name))).mode & 0o777).toString(8);
+        return result;
+      };
+      const secret = { ...DEFAULT_SETTINGS, token: 'secret-token-0123456789' };
+      await mkdir(folder, { recursive: true });
+      // A temporary file left by a crashed save, world-readable: the next save must not keep its mode.
+      await writeFile(`${path}.${process.pid}.tmp`, 'left over', { mode: 0o666 });
+      await new SettingsFile(path).save(secret);
+      assert.deepEqual(await modes(), { 'settings.json': '600' });
+
+      // An older settings file, world-readable, that needs repair: its copy is private anyway.
+      await writeFile(path, JSON.stringify({ ...secret, port: 80 }));
+      await chmod(path, 0o644);
+      let file = new SettingsFile(path, () => new Date('2026-01-02T00:00:00.000Z'));
+      assert.equal((await file.load()).settings.token, secret.token);
+      // A newer mkvcast's file is kept as a copy too.
+      await writeFile(path, JSON.stringify({ ...secret, version: SETTINGS_FILE_VERSION + 1 }));
+      await chmod(path, 0o666);
+      file = new SettingsFile(path, () => new Date('2026-01-03T00:00:00.000Z'));
+      await file.load();
+      // A file that is not JSON at all, over a copy left with the same name.
+      await writeFile(path, `{"token": "${secret.token}"`);
+      await writeFile(`${path}.broken-2026-01-03T00-00-00-000Z`, 'old copy', { mode: 0o666 });
+      await chmod(`${path}.broken-2026-01-03T00-00-00-000Z`, 0o666);
+      await file.load();
+      await file.save(secret);
+
+      const expected = PRIVATE_FILE_MODE.toString(8);
+      assert.deepEqual(await modes(), {
+        'settings.json': expected,
+        'settings.json.broken-2026-01-02T00-00-00-000Z': expected,
+        'settings.json.broken-2026-01-03T00-00-00-000Z': expected,
+      });
+      for (const name of Object.keys(await modes())) {
+        assert.match(
+          await readFile(join(folder, name), 'utf8'),
+          /secret-token-0123456789/,
+          `${name} holds the token`,
+        );
+      }
+    } finally {
+      process.umask(umask);
+    }
   });
 
   it('an unreadable file loads the defaults with a warning saying why', async () => {

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Settings } from '../server/api.js';
 import { DEFAULT_SETTINGS, newToken, validateSettings } from '../server/settings.js';
@@ -35,6 +35,25 @@ function saveProblem(path: string, error: NodeJS.ErrnoException): string {
       return `Could not save the settings to ${path}: mkvcast may not write there (${error.code}). ${kept} Check that folder's permissions.`;
     default:
       return `Could not save the settings to ${path} (${error.message}). ${kept}`;
+  }
+}
+
+/** The file mode of everything that holds the viewer token: the settings file and its copies. */
+export const PRIVATE_FILE_MODE = 0o600;
+
+/**
+ * Writes `data` to `path` (replacing what is there) readable by its owner only, whatever the umask
+ * and whatever mode an older file at that path had, and flushes it to disk.
+ */
+async function writePrivate(path: string, data: string | Buffer): Promise<void> {
+  const file = await open(path, 'w', PRIVATE_FILE_MODE);
+  try {
+    // `open`'s mode applies only to a new file; a file left at this path keeps its own mode without this.
+    await file.chmod(PRIVATE_FILE_MODE);
+    await file.writeFile(data);
+    await file.sync();
+  } finally {
+    await file.close();
   }
 }
 
@@ -101,12 +120,15 @@ export class SettingsFile {
     return { settings, warnings };
   }
 
-  /** Keeps a copy of the file as it was, next to it, and says where. */
+  /**
+   * Keeps a copy of the file as it was, next to it, and says where. The copy holds the viewer token, so
+   * it is private like the file (a plain copyFile would keep the old file's mode, e.g. 0644).
+   */
   private async backup(): Promise<string> {
     const stamp = this.now().toISOString().replace(/[:.]/g, '-');
     const copy = `${this.path}.broken-${stamp}`;
     try {
-      await copyFile(this.path, copy);
+      await writePrivate(copy, await readFile(this.path));
       return `a copy of the old file is kept as ${basename(copy)}.`;
     } catch (error) {
       return `the old file could not be copied (${(error as Error).message}).`;
@@ -129,7 +151,7 @@ export class SettingsFile {
     const text = `${JSON.stringify({ version: SETTINGS_FILE_VERSION, ...settings }, null, 2)}\n`;
     try {
       await mkdir(dirname(this.path), { recursive: true });
-      await writeFile(temporary, text, { mode: 0o600, flush: true });
+      await writePrivate(temporary, text);
       await rename(temporary, this.path);
     } catch (error) {
       await unlink(temporary).catch(() => {}); // a partial temporary file must not be left behind
