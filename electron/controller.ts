@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type {
+  ChooseFfmpegResult,
   FieldError,
   SaveSettingsResult,
   ScreenAccess,
@@ -8,11 +9,13 @@ import type {
   SessionState,
   SessionStats,
   Settings,
+  ShareLinkInfo,
   StartResult,
   ViewerInfo,
 } from '../server/api.js';
 import { toUserError, type SharingSession } from '../server/session.js';
 import { newToken, validateSettings } from '../server/settings.js';
+import { FfmpegPathError, verifyFfmpegPath } from './ffmpeg-path.js';
 
 export interface ControllerDeps {
   session: SharingSession;
@@ -24,17 +27,34 @@ export interface ControllerDeps {
   screenAccess?: () => ScreenAccess;
   /** Opens the system pane where that permission is given. */
   openScreenAccessSettings?: () => Promise<void>;
+  /** The main process's file dialog for the ffmpeg program: the picked path, or null when cancelled. */
+  pickFfmpegFile?: () => Promise<string | null>;
+  /** Checks a picked ffmpeg (default: verifyFfmpegPath, which runs it with -version). */
+  verifyFfmpeg?: (path: string) => Promise<string>;
 }
+
+/** The controller's events and their arguments: what main pushes to the window (PushPayloads). */
+export interface ControllerEvents {
+  state: [state: SessionState, links: ShareLinkInfo[]];
+  viewers: [viewers: ViewerInfo[]];
+  stats: [stats: SessionStats];
+}
+
+/** Why an ffmpegPath from the window is refused: only main's own dialog names a program to run. */
+export const UNCHECKED_FFMPEG_PATH =
+  'The ffmpeg path can only be set with "Choose…", where mkvcast checks the program.';
 
 /**
  * What the window's requests do, over a SharingSession: the main process's side of MkvcastApi without
  * Electron, so that the renderer can be tested against it in Chromium. Arguments arrive unchecked
  * (IPC) and are checked here or by validateSettings.
  *
- * Events: 'state' (SessionState, ShareLinkInfo[]), 'viewers' (ViewerInfo[]), 'stats' (SessionStats).
+ * Events: ControllerEvents.
  */
-export class AppController extends EventEmitter {
+export class AppController extends EventEmitter<ControllerEvents> {
   private readonly deps: ControllerDeps;
+  /** The ffmpeg paths picked in main's dialog and checked there, in this run: the only new ones saved. */
+  private readonly checkedFfmpegPaths = new Set<string>();
   private readonly forward = {
     state: (state: SessionState) => this.emit('state', state, this.deps.session.links),
     viewers: (viewers: ViewerInfo[]) => this.emit('viewers', viewers),
@@ -63,6 +83,9 @@ export class AppController extends EventEmitter {
     const current = this.deps.session.settings;
     const { settings, errors } = validateSettings(input, current);
     if (errors.length > 0) return { ok: false, errors };
+    if (!this.mayRunFfmpeg(settings.ffmpegPath, current.ffmpegPath)) {
+      return { ok: false, errors: [{ field: 'ffmpegPath', message: UNCHECKED_FFMPEG_PATH }] };
+    }
     settings.token = current.token;
     const refused = await this.applyToSession(settings);
     if (refused.length > 0) return { ok: false, errors: refused };
@@ -73,6 +96,33 @@ export class AppController extends EventEmitter {
       return { ok: true, settings, warning: error instanceof Error ? error.message : String(error) };
     }
     return { ok: true, settings };
+  }
+
+  /**
+   * An ffmpegPath the window sends may be kept: empty (find one), the one already in use (it came from
+   * the settings file main writes), or one main's dialog picked and checked. A string typed into the
+   * page, or injected by a script, is never run.
+   */
+  private mayRunFfmpeg(path: string, current: string): boolean {
+    return path === '' || path === current || this.checkedFfmpegPaths.has(path);
+  }
+
+  /** Lets the person pick ffmpeg in a file dialog, checks it, and remembers it as one that may be saved. */
+  async chooseFfmpeg(): Promise<ChooseFfmpegResult> {
+    if (!this.deps.pickFfmpegFile) throw new Error('This app has no file dialog to choose ffmpeg with.');
+    const path = await this.deps.pickFfmpegFile();
+    if (path === null) return { outcome: 'cancelled' };
+    try {
+      await (this.deps.verifyFfmpeg ?? verifyFfmpegPath)(path);
+    } catch (error) {
+      if (!(error instanceof FfmpegPathError)) throw error;
+      return {
+        outcome: 'refused',
+        error: { code: error.code, message: error.message, fix: error.fix, field: 'ffmpegPath' },
+      };
+    }
+    this.checkedFfmpegPaths.add(path);
+    return { outcome: 'chosen', path };
   }
 
   async start(): Promise<StartResult> {

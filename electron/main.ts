@@ -7,6 +7,7 @@ import {
   BrowserWindow,
   clipboard,
   desktopCapturer,
+  dialog,
   ipcMain,
   Menu,
   nativeImage,
@@ -16,8 +17,8 @@ import {
   shell,
   systemPreferences,
   Tray,
-  type IpcMainInvokeEvent,
   type MenuItemConstructorOptions,
+  type OpenDialogOptions,
 } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,10 +27,12 @@ import { screensFromDisplays, x11Problem } from '../server/screens.js';
 import { SharingSession } from '../server/session.js';
 import { APP_INDEX_URL, APP_SCHEME, appResponse } from './app-protocol.js';
 import { AppController } from './controller.js';
-import { copyTextArg, IpcArgumentError, isAppSender, noArgs, settingsArg, viewerIdArg } from './ipc-args.js';
+import { registerIpc, requestHandlers } from './ipc.js';
+import { pushTo } from './push.js';
 import { mayTakeThumbnails, SCREEN_RECORDING_PANE, screenAccessFrom, withThumbnails } from './screens.js';
 import { SettingsFile } from './settings-file.js';
 import { trayIconFile, trayModel, type TrayAction } from './tray-menu.js';
+import { lockDownContents, lockDownSession, windowOptions } from './window-security.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/electron
 const ROOT = join(HERE, '..', '..');
@@ -87,8 +90,18 @@ async function pickerScreens(): Promise<ScreenInfo[]> {
   }
 }
 
-function send(channel: string, ...args: unknown[]): void {
-  if (window && !window.isDestroyed()) window.webContents.send(channel, ...args);
+const push = pushTo(() => (window && !window.isDestroyed() ? window.webContents : null));
+
+/** The file dialog for "Choose…" next to the ffmpeg path: the picked file, or null. */
+async function pickFfmpegFile(): Promise<string | null> {
+  const options: OpenDialogOptions = {
+    title: 'Choose the ffmpeg program',
+    properties: ['openFile', 'dontAddToRecent'],
+    ...(process.platform === 'win32' ? { filters: [{ name: 'Programs', extensions: ['exe'] }] } : {}),
+  };
+  const parent = window && !window.isDestroyed() ? window : null;
+  const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+  return result.canceled ? null : (result.filePaths[0] ?? null);
 }
 
 function showWindow(): void {
@@ -99,24 +112,9 @@ function showWindow(): void {
 }
 
 function createWindow(): BrowserWindow {
-  const win = new BrowserWindow({
-    width: 920,
-    height: 860,
-    minWidth: 420,
-    minHeight: 480,
-    show: false,
-    title: 'mkvcast',
-    icon: join(ASSETS, 'icon.png'),
-    webPreferences: {
-      preload: PRELOAD,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      spellcheck: false,
-      devTools: !app.isPackaged,
-    },
-  });
+  const win = new BrowserWindow(
+    windowOptions({ preload: PRELOAD, icon: join(ASSETS, 'icon.png'), devTools: !app.isPackaged }),
+  );
   win.once('ready-to-show', () => win.show());
   // Closing the window keeps sharing (the tray stays); Quit stops it.
   win.on('close', (event) => {
@@ -129,50 +127,10 @@ function createWindow(): BrowserWindow {
   return win;
 }
 
-/** Every web page the app creates: no navigation, no new windows, no webviews. */
+/** Every web page the app creates: no permissions, no navigation, no new windows, no webviews. */
 function lockDown(): void {
-  const ses = electronSession.defaultSession;
-  ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  ses.setPermissionCheckHandler(() => false);
-  app.on('web-contents-created', (_event, contents) => {
-    contents.on('will-navigate', (event) => event.preventDefault());
-    contents.on('will-redirect', (event) => event.preventDefault());
-    contents.on('will-attach-webview', (event) => event.preventDefault());
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  });
-}
-
-/** One handler a channel: the sender must be our page, and `run` checks the arguments. */
-function handle(channel: string, run: (args: unknown[]) => unknown): void {
-  ipcMain.handle(channel, (event: IpcMainInvokeEvent, ...args: unknown[]) => {
-    if (!isAppSender(event.senderFrame?.url, APP_INDEX_URL)) {
-      throw new IpcArgumentError(`${channel} refused: the request did not come from the mkvcast window`);
-    }
-    return run(args);
-  });
-}
-
-function registerIpc(controller: AppController): void {
-  // The requests without arguments: anything sent along is refused.
-  const withoutArgs: [string, () => unknown][] = [
-    [IPC.listScreens, () => controller.listScreens()],
-    [IPC.getSettings, () => controller.getSettings()],
-    [IPC.start, () => controller.start()],
-    [IPC.stop, () => controller.stop()],
-    [IPC.newToken, () => controller.newToken()],
-    [IPC.getState, () => controller.getState()],
-    [IPC.screenAccess, () => controller.screenAccess()],
-    [IPC.openScreenAccessSettings, () => controller.openScreenAccessSettings()],
-  ];
-  for (const [channel, run] of withoutArgs) {
-    handle(channel, (args) => {
-      noArgs(args);
-      return run();
-    });
-  }
-  handle(IPC.saveSettings, (args) => controller.saveSettings(settingsArg(args)));
-  handle(IPC.kick, (args) => controller.kick(viewerIdArg(args)));
-  handle(IPC.copyLink, (args) => controller.copyLink(copyTextArg(args)));
+  lockDownSession(electronSession.defaultSession);
+  app.on('web-contents-created', (_event, contents) => lockDownContents(contents));
 }
 
 function updateTray(session: SharingSession, run: (action: TrayAction) => void): void {
@@ -204,11 +162,12 @@ async function main(): Promise<void> {
     persist: (settings) => settingsFile.save(settings),
     copyText: (text) => clipboard.writeText(text),
     screenAccess,
+    pickFfmpegFile,
     ...(process.platform === 'darwin'
       ? { openScreenAccessSettings: () => shell.openExternal(SCREEN_RECORDING_PANE) }
       : {}),
   });
-  registerIpc(controller);
+  registerIpc(ipcMain, APP_INDEX_URL, requestHandlers(controller));
 
   const runTrayAction = (action: TrayAction): void => {
     switch (action) {
@@ -235,17 +194,17 @@ async function main(): Promise<void> {
   const refreshTray = (): void => updateTray(session, runTrayAction);
 
   controller.on('state', (state, links) => {
-    send(IPC.pushState, state, links);
+    push(IPC.pushState, { state, links });
     refreshTray();
   });
   controller.on('viewers', (viewers) => {
-    send(IPC.pushViewers, viewers);
+    push(IPC.pushViewers, viewers);
     refreshTray();
   });
-  controller.on('stats', (stats) => send(IPC.pushStats, stats));
+  controller.on('stats', (stats) => push(IPC.pushStats, stats));
   const pushScreens = (): void => {
     pickerScreens().then(
-      (screens) => send(IPC.pushScreens, screens),
+      (screens) => push(IPC.pushScreens, screens),
       // Wayland or no DISPLAY: the window already shows why from its first listScreens().
       () => undefined,
     );

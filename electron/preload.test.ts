@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runInNewContext } from 'node:vm';
-import { IPC, type MkvcastApi } from '../server/api.js';
+import { IPC, type MkvcastApi, type PushChannel, type PushPayloads } from '../server/api.js';
 
 // The bundle `npm run build` makes (build:preload), next to this compiled test.
 const BUNDLE = fileURLToPath(new URL('./preload.cjs', import.meta.url));
@@ -60,6 +60,7 @@ describe('the preload bundle', () => {
     await api.copyLink('http://x/live.mkv');
     await api.screenAccess();
     await api.openScreenAccessSettings();
+    await api.chooseFfmpeg();
     assert.deepEqual(invoked, [
       [IPC.listScreens],
       [IPC.kick, 'v1'],
@@ -67,20 +68,33 @@ describe('the preload bundle', () => {
       [IPC.copyLink, 'http://x/live.mkv'],
       [IPC.screenAccess],
       [IPC.openScreenAccessSettings],
+      [IPC.chooseFfmpeg],
     ]);
   });
 
-  it('delivers pushes to subscribers without the IPC event, until they unsubscribe', async () => {
+  it('delivers each push to its subscribers, from the payload main sends, until they unsubscribe', async () => {
     const { exposed, listeners } = await loadPreload();
     const api = exposed.get('mkvcast') as MkvcastApi;
-    const seen: unknown[] = [];
-    const off = api.onState((state, links) => seen.push([state, links]));
-    const push = (): void => {
-      for (const l of listeners.get(IPC.pushState) ?? []) l({ sender: 'event' }, { kind: 'idle' }, []);
+    const push = <C extends PushChannel>(channel: C, payload: PushPayloads[C]): void => {
+      for (const l of listeners.get(channel) ?? []) l({ sender: 'event' }, payload);
     };
-    push();
+    const seen: unknown[] = [];
+    const off = api.onState((state, links) => seen.push(['state', state, links]));
+    api.onViewers((viewers) => seen.push(['viewers', viewers]));
+    api.onScreens((screens) => seen.push(['screens', screens]));
+    const links = [
+      { url: 'http://192.168.1.2:8080/t/live.mkv', interfaceName: 'eth0', family: 'IPv4' as const },
+    ];
+    push(IPC.pushState, { state: { kind: 'idle' }, links });
+    push(IPC.pushViewers, []);
+    push(IPC.pushScreens, []);
     off();
-    push();
-    assert.deepEqual(seen, [[{ kind: 'idle' }, []]]);
+    push(IPC.pushState, { state: { kind: 'starting' }, links: [] });
+    assert.deepEqual(seen, [
+      ['state', { kind: 'idle' }, links],
+      ['viewers', []],
+      ['screens', []],
+    ]);
+    assert.equal(listeners.get(IPC.pushState)?.length, 0);
   });
 });

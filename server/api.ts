@@ -156,6 +156,12 @@ export type SaveSettingsResult =
   /** `warning`: the settings apply, but could not be stored (disk full…): what happened and what to do. */
   { ok: true; settings: Settings; warning?: string } | { ok: false; errors: FieldError[] };
 export type StartResult = { ok: true } | { ok: false; error: UserError };
+/**
+ * What came of "Choose…" for ffmpeg: the path the person picked in the main process's file dialog,
+ * once main checked it is an ffmpeg (only such a path can be saved), or nothing, or why it is refused.
+ */
+export type ChooseFfmpegResult =
+  { outcome: 'chosen'; path: string } | { outcome: 'cancelled' } | { outcome: 'refused'; error: UserError };
 
 /**
  * The one object the preload exposes to the renderer as `window.mkvcast`. Every call is checked by
@@ -176,6 +182,11 @@ export interface MkvcastApi {
   screenAccess(): Promise<ScreenAccess>;
   /** Opens the system's Screen Recording settings (macOS), where the user allows mkvcast. */
   openScreenAccessSettings(): Promise<void>;
+  /**
+   * Opens a file dialog (in the main process) to pick the ffmpeg program and checks it. The window
+   * cannot type a path: saveSettings keeps an ffmpegPath only if it is empty, unchanged, or chosen here.
+   */
+  chooseFfmpeg(): Promise<ChooseFfmpegResult>;
   onState(callback: (state: SessionState, links: ShareLinkInfo[]) => void): () => void;
   onViewers(callback: (viewers: ViewerInfo[]) => void): () => void;
   onStats(callback: (stats: SessionStats) => void): () => void;
@@ -196,8 +207,22 @@ export const IPC = {
   getState: 'mkvcast:get-state',
   screenAccess: 'mkvcast:screen-access',
   openScreenAccessSettings: 'mkvcast:open-screen-access-settings',
+  chooseFfmpeg: 'mkvcast:choose-ffmpeg',
   pushState: 'mkvcast:state',
   pushViewers: 'mkvcast:viewers',
   pushStats: 'mkvcast:stats',
   pushScreens: 'mkvcast:screens',
 } as const;
+
+/**
+ * What each main → window push carries, by channel: main's sender and the preload's subscriptions both
+ * take their types from here, so a push sent with the wrong payload does not compile.
+ */
+export interface PushPayloads {
+  [IPC.pushState]: { state: SessionState; links: ShareLinkInfo[] };
+  [IPC.pushViewers]: ViewerInfo[];
+  [IPC.pushStats]: SessionStats;
+  [IPC.pushScreens]: ScreenInfo[];
+}
+
+export type PushChannel = keyof PushPayloads;

@@ -21,6 +21,7 @@ const REQUESTS: readonly Request[] = [
   'getState',
   'screenAccess',
   'openScreenAccessSettings',
+  'chooseFfmpeg',
 ];
 
 // Runs in the page before its own scripts (the CSP does not apply to it).
@@ -70,6 +71,8 @@ async function dispatch(controller: AppController, name: string, args: unknown[]
       return controller.screenAccess();
     case 'openScreenAccessSettings':
       return controller.openScreenAccessSettings();
+    case 'chooseFfmpeg':
+      return controller.chooseFfmpeg();
   }
   throw new Error(`unknown request ${name}`);
 }
@@ -88,13 +91,15 @@ export async function bridgeController(page: Page, controller: AppController): P
         .evaluate(`window.__mkvcastPush?.(${JSON.stringify(channel)}, ${JSON.stringify(args)})`)
         .catch(() => {}); // the page navigated or closed: nothing is listening any more
     };
-  const listeners: [string, (...args: unknown[]) => void][] = [
-    ['state', push('state')],
-    ['viewers', push('viewers')],
-    ['stats', push('stats')],
-  ];
-  for (const [event, listener] of listeners) controller.on(event, listener);
+  const state = push('state');
+  const viewers = push('viewers');
+  const stats = push('stats');
+  controller.on('state', state);
+  controller.on('viewers', viewers);
+  controller.on('stats', stats);
   page.once('close', () => {
-    for (const [event, listener] of listeners) controller.off(event, listener);
+    controller.off('state', state);
+    controller.off('viewers', viewers);
+    controller.off('stats', stats);
   });
 }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -63,6 +63,8 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
   // What macOS would answer for the Screen Recording permission; Linux needs none.
   let access: ScreenAccess = 'not-needed';
   let settingsOpened = 0;
+  // What the main process's file dialog would answer to "Choose…" for ffmpeg (null: cancelled).
+  let pickedFfmpeg: string | null = null;
   let settingsDir: string;
   let settingsFile: SettingsFile;
 
@@ -100,6 +102,7 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
       copyText: (text) => void copied.push(text),
       screenAccess: () => access,
       openScreenAccessSettings: async () => void settingsOpened++,
+      pickFfmpegFile: async () => pickedFfmpeg,
     });
     site = await serveDirectory(RENDERER);
     browser = await launchChromium();
@@ -210,6 +213,53 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
     await page.keyboard.press('Enter');
     assert.equal(await page.evaluate('document.querySelector("details").open'), true, 'Enter opens Advanced');
     await page.keyboard.press('Enter');
+  });
+
+  it('sets ffmpeg only from the dialog, once checked; a path from a page script is refused', async () => {
+    await page.getByText('Advanced').click();
+    const field = page.getByLabel('ffmpeg path', { exact: true });
+    assert.equal(await field.inputValue(), 'found automatically');
+    assert.equal(await field.isEditable(), false, 'the path cannot be typed');
+
+    const notFfmpeg = join(settingsDir, 'not-ffmpeg');
+    await writeFile(notFfmpeg, '#!/bin/sh\necho "hello from a script"\n');
+    await chmod(notFfmpeg, 0o755);
+    pickedFfmpeg = notFfmpeg;
+    await page.getByRole('button', { name: 'Choose…' }).click();
+    const refusal = page.getByText(/is not ffmpeg: asked for its version, it answered "hello from a script"/);
+    await refusal.waitFor({ timeout: 15_000 });
+    assert.equal(await field.inputValue(), 'found automatically', 'a refused program is not taken');
+
+    pickedFfmpeg = null; // the dialog was cancelled
+    await page.getByRole('button', { name: 'Choose…' }).click();
+    pickedFfmpeg = '/usr/bin/ffmpeg';
+    await page.getByRole('button', { name: 'Choose…' }).click();
+    await waitFor(
+      'the checked ffmpeg in the field',
+      async () => (await field.inputValue()) === pickedFfmpeg,
+      {
+        timeoutMs: 15_000,
+      },
+    );
+    await refusal.waitFor({ state: 'detached', timeout: 5000 });
+
+    // A script in the page can call the API, but cannot name a program for start() to run.
+    const injected = (await page.evaluate(`window.mkvcast.getSettings().then((settings) =>
+      window.mkvcast.saveSettings({ ...settings, ffmpegPath: ${JSON.stringify(notFfmpeg)} }))`)) as {
+      ok: boolean;
+      errors?: { field: string }[];
+    };
+    assert.equal(injected.ok, false);
+    assert.deepEqual(
+      injected.errors?.map((e) => e.field),
+      ['ffmpegPath'],
+    );
+    assert.equal(session.settings.ffmpegPath, '');
+
+    await page.getByRole('button', { name: 'Use default' }).click();
+    assert.equal(await field.inputValue(), 'found automatically');
+    await page.getByText('Advanced').click();
+    assert.deepEqual(pageErrors, []);
   });
 
   it('starts sharing the picked screen at 15 fps, shows the link, and copies it', async () => {

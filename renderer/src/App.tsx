@@ -24,6 +24,8 @@ export function App(): ReactElement {
   const [busy, setBusy] = useState(false);
   /** Settings that apply but could not be stored (disk full…), or a token that could not be saved. */
   const [saveWarning, setSaveWarning] = useState<string | null>(null);
+  /** Why the ffmpeg picked in the dialog was refused. */
+  const [ffmpegError, setFfmpegError] = useState<UserError | null>(null);
 
   useEffect(() => {
     if (settings && !draft) setDraft(draftFromSettings(settings));
@@ -47,6 +49,7 @@ export function App(): ReactElement {
   const { state } = session;
   const error = state.kind === 'error' ? state.error : startError;
   const errors = fieldErrors(saveErrors, error);
+  if (ffmpegError) errors.ffmpegPath = { message: ffmpegError.message, fix: ffmpegError.fix };
   const running = state.kind === 'live' || state.kind === 'restarting';
   const changed = JSON.stringify(settingsFromDraft(draft, settings)) !== JSON.stringify(settings);
 
@@ -83,6 +86,17 @@ export function App(): ReactElement {
     }
   };
 
+  const chooseFfmpeg = async (): Promise<void> => {
+    const result = await api().chooseFfmpeg();
+    if (result.outcome === 'cancelled') return;
+    if (result.outcome === 'refused') {
+      setFfmpegError(result.error);
+      return;
+    }
+    setFfmpegError(null);
+    setDraft((current) => current && { ...current, ffmpegPath: result.path });
+  };
+
   return (
     <main className="app">
       <header>
@@ -99,12 +113,16 @@ export function App(): ReactElement {
       >
         <SettingsForm
           draft={draft}
-          onChange={setDraft}
+          onChange={(next) => {
+            if (next.ffmpegPath !== draft.ffmpegPath) setFfmpegError(null);
+            setDraft(next);
+          }}
           screens={screens}
           screensError={screensError}
           token={settings.token}
           errors={errors}
           onNewToken={() => void newToken()}
+          onChooseFfmpeg={() => void chooseFfmpeg()}
         />
         {running && changed && (
           <button type="submit" className="apply">

@@ -15,10 +15,12 @@ export interface SettingsFormProps {
   token: string | null;
   errors: FieldErrors;
   onNewToken: () => void;
+  /** Opens main's file dialog to pick ffmpeg; the draft gets the path once main checked it. */
+  onChooseFfmpeg: () => void;
 }
 
 export function SettingsForm(props: SettingsFormProps): ReactElement {
-  const { draft, onChange, screens, screensError, token, errors, onNewToken } = props;
+  const { draft, onChange, screens, screensError, token, errors, onNewToken, onChooseFfmpeg } = props;
   const set =
     <K extends keyof Draft>(key: K) =>
     (value: Draft[K]) =>
@@ -173,16 +175,19 @@ export function SettingsForm(props: SettingsFormProps): ReactElement {
         <Field
           id="ffmpeg-path"
           label="ffmpeg path"
-          hint="Empty: found automatically."
+          hint="Chosen from a file dialog, where mkvcast checks that it is ffmpeg."
           error={errors.ffmpegPath}
         >
           {(aria) => (
-            <input
-              {...aria}
-              spellCheck={false}
-              value={draft.ffmpegPath}
-              onChange={(e) => set('ffmpegPath')(e.target.value)}
-            />
+            <div className="inline">
+              <input {...aria} readOnly value={draft.ffmpegPath || 'found automatically'} />
+              <button type="button" onClick={onChooseFfmpeg}>
+                Choose…
+              </button>
+              <button type="button" disabled={draft.ffmpegPath === ''} onClick={() => set('ffmpegPath')('')}>
+                Use default
+              </button>
+            </div>
           )}
         </Field>
         <Field
