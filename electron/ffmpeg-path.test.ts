@@ -3,10 +3,12 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { DEFAULT_SETTINGS } from '../server/settings.js';
 import {
   FfmpegPathError,
   pathShapeProblem,
   verifyFfmpegPath,
+  withCheckedFfmpeg,
   type FfmpegPathErrorCode,
 } from './ffmpeg-path.js';
 
@@ -116,5 +118,18 @@ describe('verifyFfmpegPath: the only ffmpeg the app runs is one it checked itsel
     assert.equal(code('/usr/bin/ffmpeg', 'darwin'), undefined);
     assert.equal(code('//usr/bin/ffmpeg', 'linux'), 'FFMPEG_PATH_NETWORK');
     assert.equal(code('/usr/bin/ffmpeg\n', 'linux'), 'FFMPEG_PATH_RELATIVE');
+  });
+
+  it('a stored ffmpeg path is checked when the settings load, and dropped with a warning when it fails', async () => {
+    const stored = (ffmpegPath: string): typeof DEFAULT_SETTINGS => ({ ...DEFAULT_SETTINGS, ffmpegPath });
+    assert.deepEqual(await withCheckedFfmpeg(stored('')), { settings: stored(''), warning: null });
+    assert.deepEqual(await withCheckedFfmpeg(stored(SYSTEM_FFMPEG)), {
+      settings: stored(SYSTEM_FFMPEG),
+      warning: null,
+    });
+    const typed = await withCheckedFfmpeg(stored('/bin/sh'));
+    assert.equal(typed.settings.ffmpegPath, '');
+    assert.match(typed.warning ?? '', /^The stored ffmpeg path is not used: \/bin\/sh is not ffmpeg/);
+    assert.match(typed.warning ?? '', /found automatically instead/);
   });
 });

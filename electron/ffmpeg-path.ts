@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { access, constants, stat } from 'node:fs/promises';
 import { posix, win32 } from 'node:path';
+import type { Settings } from '../server/api.js';
 import { installHint } from '../server/ffmpeg/errors.js';
 
 export type FfmpegPathErrorCode =
@@ -190,4 +191,26 @@ export async function verifyFfmpegPath(path: string, options: VerifyOptions = {}
     throw notFfmpeg(answer.code ? `${said} and exited with code ${answer.code}` : said);
   }
   return path;
+}
+
+/**
+ * The settings as loaded, with their ffmpegPath checked as a chosen one is: the file may come from a
+ * mkvcast that let the window type the path, or have been edited. A path that fails the check is not
+ * used (ffmpeg is then found as usual), and the warning says why.
+ */
+export async function withCheckedFfmpeg(
+  settings: Settings,
+  verify: (path: string) => Promise<string> = verifyFfmpegPath,
+): Promise<{ settings: Settings; warning: string | null }> {
+  if (settings.ffmpegPath === '') return { settings, warning: null };
+  try {
+    await verify(settings.ffmpegPath);
+    return { settings, warning: null };
+  } catch (error) {
+    if (!(error instanceof FfmpegPathError)) throw error;
+    return {
+      settings: { ...settings, ffmpegPath: '' },
+      warning: `The stored ffmpeg path is not used: ${error.message} ffmpeg is found automatically instead; ${error.fix}`,
+    };
+  }
 }

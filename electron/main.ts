@@ -27,6 +27,7 @@ import { screensFromDisplays, x11Problem } from '../server/screens.js';
 import { SharingSession } from '../server/session.js';
 import { APP_INDEX_URL, APP_SCHEME, appResponse } from './app-protocol.js';
 import { AppController } from './controller.js';
+import { withCheckedFfmpeg } from './ffmpeg-path.js';
 import { registerIpc, requestHandlers } from './ipc.js';
 import { pushTo } from './push.js';
 import { mayTakeThumbnails, SCREEN_RECORDING_PANE, screenAccessFrom, withThumbnails } from './screens.js';
@@ -153,9 +154,11 @@ async function main(): Promise<void> {
   protocol.handle(APP_SCHEME, (request) => appResponse(request.url, RENDERER));
   const settingsFile = new SettingsFile(join(app.getPath('userData'), 'settings.json'));
   const loaded = await settingsFile.load();
-  for (const warning of loaded.warnings) console.warn(`mkvcast: ${warning}`);
+  const checked = await withCheckedFfmpeg(loaded.settings);
+  for (const warning of [...loaded.warnings, checked.warning ?? []].flat())
+    console.warn(`mkvcast: ${warning}`);
 
-  const session = new SharingSession(loaded.settings, { listScreens: capturableScreens });
+  const session = new SharingSession(checked.settings, { listScreens: capturableScreens });
   const controller = new AppController({
     session,
     listScreens: pickerScreens,
