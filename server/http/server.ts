@@ -61,8 +61,6 @@ export class StreamServer {
   /** Sockets that carry a live stream: no further request on them is read. */
   private readonly streaming = new WeakSet<Socket>();
   private refusedCount = 0;
-  /** Viewers per remote address, for the per-address cap. */
-  private readonly viewersFrom = new Map<string, number>();
   private boundPort = 0;
 
   constructor(private readonly options: StreamServerOptions) {
@@ -298,7 +296,7 @@ export class StreamServer {
     }
     const address = remoteAddress(req.socket);
     const perAddress = this.options.maxViewersPerAddress ?? DEFAULT_MAX_VIEWERS_PER_ADDRESS;
-    const fromAddress = this.viewersFrom.get(address) ?? 0;
+    const fromAddress = publisher.viewersFrom(address);
     if (fromAddress >= perAddress) {
       this.refusedCount += 1;
       return this.plain(
@@ -349,15 +347,6 @@ export class StreamServer {
       socket,
       chunked ? 'chunked' : 'close',
     );
-    // (A viewer of a stream that has already ended closes inside addViewer: nothing to count.)
-    if (!viewer.isClosed) {
-      this.viewersFrom.set(address, fromAddress + 1);
-      viewer.once('close', () => {
-        const left = (this.viewersFrom.get(address) ?? 1) - 1;
-        if (left > 0) this.viewersFrom.set(address, left);
-        else this.viewersFrom.delete(address);
-      });
-    }
     // The response object is never used for this request: the viewer owns the socket from here on.
     res.on('close', () => viewer.close('client closed'));
   }
