@@ -487,7 +487,7 @@ ${table(
   continuing timestamps) into a pipe that is the stdin of the process under test, and logs
   \`process.hrtime.bigint()\` as each write returns (stdout to a pipe is synchronous in Node on Linux, so the
   whole Cluster is in the pipe by then).
-- **mkvcast** runs as its own process: \`node bin/mkvcast.js serve - --host 127.0.0.1 --port 0 --max-viewers 5000\`
+- **mkvcast** runs as its own process: \`node bin/mkvcast.js serve - --host 127.0.0.1 --port 0 --max-viewers 5000 --max-viewers-per-address 5000\`
   (Matroska on stdin is read as is: no ffmpeg child).
 - **The raw pump** (\`bench/pump.ts\`, its own process) is the machine's limit: it reads the same stdin with
   MatroskaReader and writes each Cluster Buffer to every socket, one \`write()\` each, with no HTTP parsing,

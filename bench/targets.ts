@@ -104,7 +104,20 @@ export async function startTarget(kind: TargetKind, options: TargetOptions): Pro
     if (kind === 'mkvcast') {
       server = spawnChild(
         process.execPath,
-        [...nodeArgs, MKVCAST_BIN, 'serve', '-', '--host', host, '--port', '0', '--max-viewers', '5000'],
+        [
+          ...nodeArgs,
+          MKVCAST_BIN,
+          'serve',
+          '-',
+          '--host',
+          host,
+          '--port',
+          '0',
+          '--max-viewers',
+          '5000',
+          '--max-viewers-per-address',
+          '5000',
+        ],
         { stdio: [feederStdout, 'pipe', 'pipe'] },
       );
       const link = await waitForOutput(

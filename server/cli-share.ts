@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { type CorsOriginError, parseCorsOrigin } from './http/cors.js';
 import type { Quality, SessionState, Settings } from './api.js';
 import { listX11Screens, x11Problem } from './screens.js';
 import { SharingSession } from './session.js';
@@ -18,6 +19,10 @@ Options:
   --port N           HTTP port, 1024–65535 (default 8080)
   --host ADDR        address to listen on (default 0.0.0.0, every interface)
   --max-viewers N    viewers at once (default 64)
+  --max-viewers-per-address N
+                     viewers at once from one address (default 8)
+  --cors ORIGIN      let pages from ORIGIN (e.g. http://192.168.1.5:3000) read the stream
+                     and /status from their scripts (default: no other origin may)
   --token VALUE      the viewer token in the link (default: a new random one each run; 'none' for no token)
   --encoder NAME     libx264 (default) or a hardware encoder that works here (h264_vaapi, h264_nvenc, …)
   --ffmpeg PATH      the ffmpeg binary (default: FFMPEG_PATH, then ffmpeg on PATH)
@@ -74,6 +79,33 @@ function settingsFromFlags(values: Record<string, string | boolean | undefined>)
   return settings;
 }
 
+/** The HTTP access flags, which are not Settings (the app does not offer them). */
+function httpAccessFromFlags(values: Record<string, string | boolean | undefined>): {
+  maxViewersPerAddress?: number;
+  cors?: string | null;
+} {
+  const perAddress = values['max-viewers-per-address'];
+  const cors = values.cors;
+  const access: { maxViewersPerAddress?: number; cors?: string | null } = {};
+  if (typeof perAddress === 'string') {
+    const n = Number(perAddress);
+    if (!/^\d+$/.test(perAddress.trim()) || n < 1 || n > 100_000)
+      throw new ShareUsageError(
+        `--max-viewers-per-address must be a whole number from 1 to 100000 (got '${perAddress}').`,
+      );
+    access.maxViewersPerAddress = n;
+  }
+  if (typeof cors === 'string') {
+    try {
+      access.cors = parseCorsOrigin(cors);
+    } catch (error) {
+      const e = error as CorsOriginError;
+      throw new ShareUsageError(`--cors: ${e.message} ${e.fix}`);
+    }
+  }
+  return access;
+}
+
 function describeState(state: SessionState): string {
   switch (state.kind) {
     case 'restarting':
@@ -100,6 +132,8 @@ export async function share(argv: string[]): Promise<void> {
       port: { type: 'string' },
       host: { type: 'string' },
       'max-viewers': { type: 'string' },
+      'max-viewers-per-address': { type: 'string' },
+      cors: { type: 'string' },
       token: { type: 'string' },
       encoder: { type: 'string' },
       ffmpeg: { type: 'string' },
@@ -107,6 +141,7 @@ export async function share(argv: string[]): Promise<void> {
       verbose: { type: 'boolean', short: 'v' },
     },
   });
+  const access = httpAccessFromFlags(values);
   const display = values.display ?? process.env.DISPLAY ?? '';
   if (values.display !== undefined && !/^[A-Za-z0-9.-]*:\d+(\.\d+)?$/.test(values.display)) {
     throw new ShareUsageError(`--display must look like :0 or :1.0 (got '${values.display}').`);
@@ -130,7 +165,7 @@ export async function share(argv: string[]): Promise<void> {
   }
 
   const settings = settingsFromFlags(values);
-  const session = new SharingSession(settings, { display, env });
+  const session = new SharingSession(settings, { display, env, ...access });
   await session.start();
   const screen = session.sharedScreen;
   out(`Sharing ${screen?.name ?? 'the screen'} of display ${display} at ${settings.fps} fps.`);

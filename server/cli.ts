@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { type CorsOriginError, parseCorsOrigin } from './http/cors.js';
 import { shareableLinks } from './http/links.js';
 import { ServeService } from './serve.js';
 import { formatUptime, share, SHARE_HELP, ShareUsageError } from './cli-share.js';
@@ -28,6 +29,10 @@ Options of serve:
   --port N           HTTP port (default 8080; 0 picks a free one)
   --host ADDR        address to listen on (default 0.0.0.0, every interface)
   --max-viewers N    viewers at once; more get 503 (default 64)
+  --max-viewers-per-address N
+                     viewers at once from one address (default 8)
+  --cors ORIGIN      let pages from ORIGIN (e.g. http://192.168.1.5:3000) read the stream
+                     and /status from their scripts (default: no other origin may)
   --max-lag SEC      a viewer further behind skips to the next keyframe (default 2)
   --fast-start N     also send N earlier GOPs to a new viewer: smoother start, more delay (default 0)
   --token VALUE      serve under /VALUE/ only; 'auto' makes a random one (default: none)
@@ -89,6 +94,15 @@ function token(value: string | undefined): string | null {
   return value;
 }
 
+function cors(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  try {
+    return parseCorsOrigin(value);
+  } catch (error) {
+    throw new UsageError(`--cors: ${(error as CorsOriginError).message} ${(error as CorsOriginError).fix}`);
+  }
+}
+
 function fail(error: unknown): never {
   const e = error as { message?: string; fix?: string };
   process.stderr.write(`mkvcast: ${e.message ?? String(error)}${e.fix ? ` ${e.fix}` : ''}\n`);
@@ -103,6 +117,8 @@ async function serve(argv: string[]): Promise<void> {
       port: { type: 'string' },
       host: { type: 'string' },
       'max-viewers': { type: 'string' },
+      'max-viewers-per-address': { type: 'string' },
+      cors: { type: 'string' },
       'max-lag': { type: 'string' },
       'fast-start': { type: 'string' },
       token: { type: 'string' },
@@ -127,6 +143,14 @@ async function serve(argv: string[]): Promise<void> {
     host,
     port: integer('port', values.port, 0, 65535, 8080),
     maxViewers: integer('max-viewers', values['max-viewers'], 1, 100_000, 64),
+    maxViewersPerAddress: integer(
+      'max-viewers-per-address',
+      values['max-viewers-per-address'],
+      1,
+      100_000,
+      8,
+    ),
+    cors: cors(values.cors),
     maxLagMs: seconds('max-lag', values['max-lag'], 0.1, 60, 2) * 1000,
     fastStartSegments: integer('fast-start', values['fast-start'], 0, 10, 0),
     token: token(values.token),

@@ -13,6 +13,10 @@ export interface ServeOptions {
   host: string;
   port: number;
   maxViewers: number;
+  /** Viewers at once from one address (StreamServer's default, 8, when absent). */
+  maxViewersPerAddress?: number;
+  /** The one origin whose pages may read the stream and /status; none when absent. */
+  cors?: string | null;
   maxLagMs: number;
   fastStartSegments: number;
   token: string | null;
@@ -58,6 +62,8 @@ export class ServeService {
       host: options.host,
       port: options.port,
       maxViewers: options.maxViewers,
+      maxViewersPerAddress: options.maxViewersPerAddress,
+      cors: options.cors,
       token: options.token,
       publisher: this.publisher,
       source: () => ({ state: this.state, input: this.source.description }),

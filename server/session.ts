@@ -46,6 +46,10 @@ export interface SessionDeps {
   screenPollMs: number;
   /** Time allowed from starting ffmpeg to its first frame. */
   firstFrameTimeoutMs: number;
+  /** Viewers at once from one address (StreamServer's default, 8, when absent). */
+  maxViewersPerAddress?: number;
+  /** The one origin whose pages may read the stream and /status (CORS); none when absent. */
+  cors?: string | null;
 }
 
 function defaultDeps(given: Partial<SessionDeps>): SessionDeps {
@@ -292,6 +296,8 @@ export class SharingSession extends EventEmitter {
         host: settings.host,
         port: settings.port,
         maxViewers: settings.maxViewers,
+        maxViewersPerAddress: this.deps.maxViewersPerAddress,
+        cors: this.deps.cors,
         token: settings.token,
         publisher: this.publisher,
         source: () => ({

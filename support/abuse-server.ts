@@ -4,7 +4,8 @@
  * time), on 127.0.0.1 and a free port. Run with `--expose-gc` and an IPC channel; it answers `probe`
  * messages with what a leak would grow.
  *
- * Usage (forked by support/abuse.ts): abuse-server.js MAX_VIEWERS
+ * Usage (forked by support/abuse.ts): abuse-server.js MAX_VIEWERS [MAX_VIEWERS_PER_ADDRESS]
+ * (all the rig's viewers come from 127.0.0.1, so the per-address cap is MAX_VIEWERS unless given)
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import type { EventEmitter } from 'node:events';
@@ -83,12 +84,14 @@ async function probe(service: ServeService, gc: boolean): Promise<ServerProbe> {
 
 async function main(send: (message: FromAbuseServer) => void): Promise<void> {
   const maxViewers = Number(process.argv[2] ?? 256);
+  const maxViewersPerAddress = Number(process.argv[3] ?? maxViewers);
   const service = new ServeService({
     input: '-',
     stdin: process.stdin,
     host: '127.0.0.1',
     port: 0,
     maxViewers,
+    maxViewersPerAddress,
     maxLagMs: 2000,
     fastStartSegments: 0,
     token: null,

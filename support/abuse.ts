@@ -61,6 +61,8 @@ export interface RigOptions {
   /** Everything the rig starts is gone after this long, whatever happens to the caller. */
   maxSec: number;
   maxViewers?: number;
+  /** The server's cap per address (default: maxViewers, since every rig viewer is on 127.0.0.1). */
+  maxViewersPerAddress?: number;
 }
 
 export interface ViewerWindow {
@@ -228,7 +230,12 @@ export class AbuseRig {
     const source = await abuseSource();
     const server = spawnTracked(
       process.execPath,
-      ['--expose-gc', SERVER_JS, String(options.maxViewers ?? 256)],
+      [
+        '--expose-gc',
+        SERVER_JS,
+        String(options.maxViewers ?? 256),
+        ...(options.maxViewersPerAddress ? [String(options.maxViewersPerAddress)] : []),
+      ],
       { stdio: ['pipe', 'ignore', 'pipe', 'ipc'] },
     );
     let stderr = '';

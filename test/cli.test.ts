@@ -107,6 +107,8 @@ test(
       [['--max-lag', 'abc'], /--max-lag must be a number of seconds .*\(got 'abc'\)/],
       [['--max-viewers', '0'], /--max-viewers must be/],
       [['--token', 'short'], /--token must be/],
+      [['--max-viewers-per-address', '0'], /--max-viewers-per-address must be a whole number from 1/],
+      [['--cors', '*'], /--cors: '\*' is not an origin\. Give an origin such as 'http:/],
       [['--bogus'], /Unknown option '--bogus'/],
     ];
     await Promise.all(

@@ -294,6 +294,32 @@ describe('mkvcast share on the command line', { timeout: 90_000 }, () => {
     again.close();
   });
 
+  it('--max-viewers-per-address and --cors reach the server', async () => {
+    const origin = 'http://allowed.example:3000';
+    const { child, url } = await startShare([
+      '--token',
+      'none',
+      '--max-viewers-per-address',
+      '1',
+      '--cors',
+      origin,
+    ]);
+    const first = new AbortController();
+    try {
+      const status = await fetch(url.replace(/live\.mkv$/, 'status'), { headers: { Origin: origin } });
+      assert.equal(status.headers.get('access-control-allow-origin'), origin);
+      const watching = await fetch(url, { signal: first.signal });
+      assert.equal(watching.status, 200);
+      const second = await fetch(url);
+      assert.equal(second.status, 503);
+      assert.match(await second.text(), /the limit for one address/);
+    } finally {
+      first.abort();
+      child.kill('SIGINT');
+      assert.equal(await exited(child), 0);
+    }
+  });
+
   it('no ffmpeg outlives an mkvcast that was killed outright', async () => {
     const { child, ffmpegPid } = await startShare(['--token', 'none']);
     child.kill('SIGKILL');

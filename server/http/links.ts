@@ -65,3 +65,31 @@ export function shareableLinks(
   }
   return links;
 }
+
+function unmapped(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/**
+ * The `host:port` to put in the links of a page answering a request that reached this server on
+ * `localAddress`. The request's Host header is used only when it names this server (one of its
+ * addresses, `localhost` or `names`) and its port: anything else (`Host: evil.example`) would put
+ * another machine in the links people copy. Otherwise the address the request came in on.
+ */
+export function linkHost(
+  hostHeader: string | undefined,
+  localAddress: string,
+  port: number,
+  names: readonly string[] = [],
+  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces(),
+): string {
+  const local = unmapped(localAddress);
+  const own = local.includes(':') ? `[${local}]:${port}` : `${local}:${port}`;
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d+))?$/.exec(hostHeader ?? '');
+  if (!match || Number(match[2] ?? 80) !== port) return own;
+  const name = match[1].toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const ours = new Set(['localhost', local.toLowerCase(), ...names.map((n) => n.toLowerCase())]);
+  for (const infos of Object.values(interfaces))
+    for (const info of infos ?? []) ours.add(info.address.toLowerCase());
+  return ours.has(name) ? (hostHeader as string) : own;
+}

@@ -19,9 +19,9 @@ function testServer(publisher: Publisher, options: Partial<StreamServerOptions> 
 }
 
 /** One raw HTTP exchange: what the server sent back before it closed (or `waitMs` passed). */
-function raw(port: number, request: string, waitMs = 300): Promise<string> {
+function raw(port: number, request: string, waitMs = 300, localAddress = '127.0.0.1'): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect({ port, host: '127.0.0.1', localAddress });
     let data = '';
     const timer = setTimeout(() => {
       socket.destroy();
@@ -262,5 +262,85 @@ describe('StreamServer with a viewer token', () => {
     assert.equal(statusOf(await get('/sEcReT-token_123/status')), 200);
     assert.equal(statusOf(await get('/sEcReT-token_123/')), 200);
     assert.equal(statusOf(await get('/sEcReT-token_123')), 301);
+  });
+});
+
+describe('StreamServer: who may read what, and from where', () => {
+  const publisher = new Publisher();
+  const server = testServer(publisher, {
+    maxViewers: 8,
+    maxViewersPerAddress: 2,
+    cors: 'http://allowed.example:3000',
+  });
+  const open = new Publisher();
+  const openServer = testServer(open);
+  let port = 0;
+  let openPort = 0;
+  before(async () => {
+    port = (await server.listen()).port;
+    openPort = (await openServer.listen()).port;
+    for (const p of [publisher, open]) {
+      p.setHeader(makeHeader(), 'first');
+      for (const cl of liveClusters(10, { gop: 10 })) p.publish(cl);
+    }
+  });
+  after(async () => {
+    await server.close();
+    await openServer.close();
+  });
+
+  const ask = (p: number, path: string, origin: string, method = 'GET'): Promise<string> =>
+    raw(p, `${method} ${path} HTTP/1.1\r\nHost: x\r\nOrigin: ${origin}\r\nConnection: close\r\n\r\n`, 300);
+  const headOf = (response: string): string => response.slice(0, response.indexOf('\r\n\r\n'));
+
+  it('sends no CORS header by default, on /status, the stream or anything else', async () => {
+    for (const path of ['/status', '/live.mkv', '/', '/nope']) {
+      const head = headOf(await ask(openPort, path, 'http://evil.example'));
+      assert.doesNotMatch(head, /Access-Control-/i, path);
+    }
+  });
+
+  it('with --cors, lets that origin read /status and the stream, and no other', async () => {
+    for (const path of ['/status', '/live.mkv']) {
+      const allowed = headOf(await ask(port, path, 'http://allowed.example:3000'));
+      assert.match(allowed, /\r\nAccess-Control-Allow-Origin: http:\/\/allowed\.example:3000\r\n/i, path);
+      assert.match(allowed, /\r\nVary: Origin/i, path);
+      const other = headOf(await ask(port, path, 'http://evil.example'));
+      assert.doesNotMatch(other, /Access-Control-/i, path);
+    }
+    const preflight = await ask(port, '/live.mkv', 'http://allowed.example:3000', 'OPTIONS');
+    assert.equal(statusOf(preflight), 204);
+    assert.match(preflight, /Access-Control-Allow-Methods: GET, HEAD/);
+    assert.equal(statusOf(await ask(port, '/live.mkv', 'http://evil.example', 'OPTIONS')), 405);
+  });
+
+  it('the landing page links to this server, whatever Host the request names', async () => {
+    const page = await raw(openPort, 'GET / HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n');
+    assert.equal(statusOf(page), 200);
+    assert.doesNotMatch(page, /evil\.example/);
+    assert.match(page, new RegExp(`http://127\\.0\\.0\\.1:${openPort}/live\\.mkv`));
+    const named = await raw(
+      openPort,
+      `GET / HTTP/1.1\r\nHost: localhost:${openPort}\r\nConnection: close\r\n\r\n`,
+    );
+    assert.match(named, new RegExp(`http://localhost:${openPort}/live\\.mkv`), 'our own name is kept');
+  });
+
+  it('an address at its per-address cap gets 503 with the reason; another address still gets in', async () => {
+    const get = 'GET /live.mkv HTTP/1.1\r\nHost: x\r\n\r\n';
+    const hold = [raw(port, get, 800, '127.0.0.2'), raw(port, get, 800, '127.0.0.2')];
+    const deadline = Date.now() + 5000;
+    while (publisher.viewerCount < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const third = await raw(port, get, 300, '127.0.0.2');
+    assert.equal(statusOf(third), 503);
+    assert.match(third, /Retry-After: 5/);
+    assert.match(third, /127\.0\.0\.2 already watches this stream 2 times, the limit for one address/);
+    assert.match(third, /--max-viewers-per-address/);
+    assert.equal(statusOf(await raw(port, get, 300, '127.0.0.3')), 200);
+    await Promise.all(hold);
+    // The places come back when those viewers leave.
+    while (publisher.viewerCount > 0 && Date.now() < deadline + 5000)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.equal(statusOf(await raw(port, get, 300, '127.0.0.2')), 200);
   });
 });

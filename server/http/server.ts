@@ -1,16 +1,26 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { hostname } from 'node:os';
 import type { StreamState, StreamStatus } from '../api.js';
 import type { Publisher } from '../stream/publisher.js';
+import { corsHeaders, preflightHeaders } from './cors.js';
 import { listenError } from './errors.js';
 import { LANDING_CSP, landingPage } from './landing.js';
+import { linkHost } from './links.js';
 import { clientName } from './user-agent.js';
 
 export interface StreamServerOptions {
   host: string;
   port: number;
   maxViewers: number;
+  /**
+   * Viewers at once from one address (default 8): one machine that opens connections and never reads
+   * them cannot take every place under maxViewers.
+   */
+  maxViewersPerAddress?: number;
+  /** The one origin whose pages may read /status and the stream (CORS); null or absent: none. */
+  cors?: string | null;
   /** When set, every path lives under `/<token>/`; anything else is 404. */
   token: string | null;
   publisher: Publisher;
@@ -24,6 +34,7 @@ export interface StreamServerOptions {
 const SECURITY_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' };
 const ALLOW = 'GET, HEAD';
 const RETRY_AFTER_SEC = 5;
+export const DEFAULT_MAX_VIEWERS_PER_ADDRESS = 8;
 
 /** Token comparison whose time does not depend on where the strings differ (or on their lengths). */
 function sameSecret(a: string, b: string): boolean {
@@ -178,6 +189,11 @@ export class StreamServer {
     }
     const route = this.route(req.url ?? '/');
     if (!route) return this.plain(res, 404, 'Not found.\n');
+    const cors = this.options.cors ?? null;
+    if (req.method === 'OPTIONS' && cors && req.headers.origin === cors) {
+      res.writeHead(204, { ...SECURITY_HEADERS, ...preflightHeaders(cors), 'Content-Length': 0 });
+      return void res.end();
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', ALLOW);
       return this.plain(res, 405, `Method ${req.method} is not allowed here; use GET.\n`);
@@ -221,20 +237,20 @@ export class StreamServer {
       'Content-Type': 'application/json; charset=utf-8',
       'Content-Length': Buffer.byteLength(body),
       'Cache-Control': 'no-store',
-      'Access-Control-Allow-Origin': '*',
+      ...corsHeaders(this.options.cors ?? null, req.headers.origin),
     });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
   private landing(req: IncomingMessage, res: ServerResponse): void {
-    const host = req.headers.host;
-    const safeHost =
-      host && host.length <= 255 && /^[A-Za-z0-9.\-:[\]]+$/.test(host)
-        ? host
-        : `${this.options.host}:${this.boundPort}`;
+    const name = hostname();
+    const host = linkHost(req.headers.host, req.socket.localAddress ?? this.options.host, this.boundPort, [
+      name,
+      `${name}.local`,
+    ]);
     const header = this.options.publisher.header;
     const body = landingPage({
-      streamUrl: `http://${safeHost}${this.streamPath}`,
+      streamUrl: `http://${host}${this.streamPath}`,
       streamPath: 'live.mkv',
       tracks: header?.tracks ?? [],
       live: header !== null,
@@ -274,8 +290,22 @@ export class StreamServer {
         ...SECURITY_HEADERS,
         'Content-Type': this.contentType(),
         'Cache-Control': 'no-store',
+        ...corsHeaders(this.options.cors ?? null, req.headers.origin),
       });
       return void res.end();
+    }
+    const address = remoteAddress(req.socket);
+    const perAddress = this.options.maxViewersPerAddress ?? DEFAULT_MAX_VIEWERS_PER_ADDRESS;
+    const fromAddress = publisher.viewersFrom(address);
+    if (fromAddress >= perAddress) {
+      this.refusedCount += 1;
+      return this.plain(
+        res,
+        503,
+        `${address} already watches this stream ${fromAddress} times, the limit for one address. ` +
+          'Close a player you no longer watch, or ask whoever shares the stream to raise --max-viewers-per-address.\n',
+        { 'Retry-After': RETRY_AFTER_SEC },
+      );
     }
     if (publisher.viewerCount >= maxViewers) {
       this.refusedCount += 1;
@@ -291,12 +321,13 @@ export class StreamServer {
     const socket = req.socket;
     // HTTP/1.1 gets a chunked body so that the end of the stream is a clean end, not a cut connection.
     const chunked = req.httpVersionMajor === 1 && req.httpVersionMinor >= 1;
+    const cors = Object.entries(corsHeaders(this.options.cors ?? null, req.headers.origin));
     const head =
       'HTTP/1.1 200 OK\r\n' +
       `Content-Type: ${this.contentType()}\r\n` +
       'Cache-Control: no-store\r\n' +
       'X-Content-Type-Options: nosniff\r\n' +
-      'Access-Control-Allow-Origin: *\r\n' +
+      cors.map(([name, value]) => `${name}: ${value}\r\n`).join('') +
       (chunked ? 'Transfer-Encoding: chunked\r\n' : '') +
       'Connection: close\r\n' +
       '\r\n';
@@ -309,7 +340,7 @@ export class StreamServer {
     const viewer = publisher.addViewer(
       {
         id: randomBytes(4).toString('hex'),
-        address: remoteAddress(socket),
+        address,
         client: clientName(userAgent),
         userAgent,
       },

@@ -102,4 +102,20 @@ describe('Publisher', () => {
     await new Promise((resolve) => a.once('finish', resolve));
     assert.equal(publisher.viewerCount, 0);
   });
+
+  it('counts the viewers of each address, and forgets those that leave', () => {
+    const publisher = new Publisher();
+    const from = (id: string, address: string) => ({ ...meta(id), address });
+    publisher.addViewer(from('a', '10.0.0.1'), new PassThrough());
+    publisher.addViewer(from('b', '10.0.0.1'), new PassThrough());
+    publisher.addViewer(from('c', '10.0.0.2'), new PassThrough());
+    assert.equal(publisher.viewersFrom('10.0.0.1'), 2);
+    assert.equal(publisher.viewersFrom('10.0.0.2'), 1);
+    publisher.kick('a');
+    publisher.kick('c');
+    assert.equal(publisher.viewersFrom('10.0.0.1'), 1);
+    assert.equal(publisher.viewersFrom('10.0.0.2'), 0);
+    publisher.closeAll();
+    assert.equal(publisher.viewersFrom('10.0.0.1'), 0);
+  });
 });

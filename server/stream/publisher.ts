@@ -41,6 +41,8 @@ export class Publisher extends EventEmitter {
   private readonly options: PublisherOptions;
   private readonly ring: SegmentRing;
   private readonly viewers = new Map<string, Viewer>();
+  /** Connected viewers per remote address, for a cap per address. */
+  private readonly perAddress = new Map<string, number>();
   private initHeader: InitHeader | null = null;
   private ended = false;
   private recent: { atMs: number; bytes: number }[] = [];
@@ -105,8 +107,12 @@ export class Publisher extends EventEmitter {
   addViewer(meta: ViewerMeta, sink: Writable, framing: Framing = 'close'): Viewer {
     const viewer = new Viewer(meta, sink, this.options.policy, this.options.now, framing);
     this.viewers.set(meta.id, viewer);
+    this.perAddress.set(meta.address, this.viewersFrom(meta.address) + 1);
     viewer.once('close', (reason: ViewerCloseReason) => {
       this.viewers.delete(meta.id);
+      const left = this.viewersFrom(meta.address) - 1;
+      if (left > 0) this.perAddress.set(meta.address, left);
+      else this.perAddress.delete(meta.address);
       if (reason === 'too slow' || reason === 'stalled') this.droppedCount += 1;
       this.emit('viewer-closed', meta, reason);
       this.viewersChanged();
@@ -152,6 +158,11 @@ export class Publisher extends EventEmitter {
 
   get viewerCount(): number {
     return this.viewers.size;
+  }
+
+  /** Viewers connected from `address` right now. */
+  viewersFrom(address: string): number {
+    return this.perAddress.get(address) ?? 0;
   }
 
   viewerInfos(): ViewerInfo[] {

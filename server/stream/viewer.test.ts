@@ -8,6 +8,8 @@ import { DEFAULT_VIEWER_POLICY, Viewer, type ViewerCloseReason } from './viewer.
 class FakeSocket extends Writable {
   readonly chunks: Buffer[] = [];
   reading = true;
+  /** Set when the viewer hung up with a reset (net.Socket's resetAndDestroy) rather than a FIN. */
+  reset = false;
   private held: (() => void)[] = [];
   constructor(highWaterMark = 1024) {
     super({ highWaterMark });
@@ -23,6 +25,10 @@ class FakeSocket extends Writable {
   }
   get received(): Buffer {
     return Buffer.concat(this.chunks);
+  }
+  resetAndDestroy(): this {
+    this.reset = true;
+    return this.destroy();
   }
 }
 
@@ -134,6 +140,61 @@ describe('Viewer', () => {
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(sink.writableEnded, true);
     assert.equal(parseClusters(sink.received, makeHeader().bytes.length).length, 5);
+  });
+});
+
+describe('Viewer that reads nothing', () => {
+  const policy = { ...DEFAULT_VIEWER_POLICY, maxUnreadMs: 3000 };
+
+  it('is dropped as stalled, with a reset, once its socket has taken nothing for maxUnreadMs', () => {
+    const c = clock();
+    const sink = new FakeSocket(256);
+    sink.reading = false;
+    const viewer = new Viewer(meta, sink, policy, c.now);
+    let closedWith: ViewerCloseReason | null = null;
+    viewer.on('close', (reason: ViewerCloseReason) => (closedWith = reason));
+    // A GOP of 100 clusters, so the lag rule never finds a keyframe to skip to.
+    const clusters = liveClusters(200, { gop: 100 });
+    viewer.start(makeHeader().bytes, [clusters[0]]);
+    let i = 1;
+    for (; i < clusters.length && closedWith === null; i++) {
+      c.advance(40);
+      viewer.push(clusters[i]);
+    }
+    assert.equal(closedWith, 'stalled');
+    assert.equal(sink.reset, true, 'reset, so the kernel lets go of the unsent bytes');
+    const blockedMs = (i - 1) * 40;
+    assert.ok(blockedMs > 3000 && blockedMs <= 3080, `dropped after ${blockedMs} ms without a byte taken`);
+  });
+
+  it('is kept while its socket takes bytes now and then, however slowly', async () => {
+    const c = clock();
+    const sink = new FakeSocket(256);
+    const viewer = new Viewer(meta, sink, { ...policy, maxLagMs: 60_000, maxQueueBytes: 1 << 30 }, c.now);
+    const clusters = liveClusters(400, { gop: 10 });
+    viewer.start(makeHeader().bytes, [clusters[0]]);
+    sink.reading = false;
+    for (let i = 1; i < clusters.length; i++) {
+      c.advance(40);
+      viewer.push(clusters[i]);
+      // It reads for a moment every 2 s: a slow reader, not a dead one.
+      if (i % 50 === 0) {
+        sink.resume();
+        await new Promise((resolve) => setImmediate(resolve));
+        sink.reading = false;
+      }
+    }
+    assert.equal(viewer.isClosed, false);
+  });
+
+  it('a kicked viewer is reset; one whose client hung up is only destroyed', () => {
+    const kicked = new FakeSocket();
+    new Viewer(meta, kicked, policy, clock().now).close('kicked');
+    assert.equal(kicked.reset, true);
+    const left = new FakeSocket();
+    new Viewer(meta, left, policy, clock().now).close('client closed');
+    assert.equal(left.reset, false);
+    assert.equal(left.destroyed, true);
   });
 });
 

@@ -13,6 +13,12 @@ export interface ViewerPolicy {
   maxStalledSkips: number;
   /** Skips within a minute before a viewer that reads, but too slowly, is dropped. */
   maxSkipsPerMinute: number;
+  /**
+   * A viewer whose socket has taken no byte for this long while bytes wait for it is dropped as
+   * stalled: it stopped reading, or never read its start burst. Such a viewer holds a place under the
+   * viewer cap and megabytes of kernel send buffer; the skip rule alone takes three lag limits.
+   */
+  maxUnreadMs: number;
 }
 
 export const DEFAULT_VIEWER_POLICY: ViewerPolicy = {
@@ -20,10 +26,30 @@ export const DEFAULT_VIEWER_POLICY: ViewerPolicy = {
   maxQueueBytes: 32 * 1024 * 1024,
   maxStalledSkips: 3,
   maxSkipsPerMinute: 10,
+  maxUnreadMs: 5000,
 };
 
 export type ViewerCloseReason =
   'client closed' | 'stream ended' | 'too slow' | 'stalled' | 'kicked' | 'server stopped' | 'write error';
+
+/**
+ * Hangs up on the peer. Every close but the client's own cuts the stream short, and the peer may have
+ * stopped reading: a plain destroy() sends a FIN queued behind the unsent bytes, and the kernel keeps
+ * those bytes (megabytes per socket) for minutes, even after this process exits. A reset (RST) frees
+ * them at once. A sink that is not a TCP socket is destroyed.
+ */
+function hangUp(sink: Writable, reason: ViewerCloseReason): void {
+  const socket = sink as Writable & { resetAndDestroy?: () => void };
+  if (reason !== 'client closed' && typeof socket.resetAndDestroy === 'function') {
+    try {
+      socket.resetAndDestroy();
+      return;
+    } catch {
+      // Not a TCP handle (ERR_INVALID_HANDLE_TYPE): a plain destroy below.
+    }
+  }
+  sink.destroy();
+}
 
 export interface ViewerMeta {
   id: string;
@@ -86,6 +112,8 @@ export class Viewer extends EventEmitter {
   private readonly queue: Queued[] = [];
   private queueBytes = 0;
   private waitingForDrain = false;
+  /** When the socket last refused bytes with none taken since (null while it takes them). */
+  private blockedSinceMs: number | null = null;
   /** Not started yet (no keyframe written), or skipped: non-keyframe clusters are dropped until one comes. */
   private waitingForKeyframe = true;
   /** Output timestamp = timeline ts − base, so the stream starts at 0 and stays continuous after a skip. */
@@ -125,6 +153,9 @@ export class Viewer extends EventEmitter {
   /** A cluster for this viewer: written now if the socket takes it, else queued by reference. */
   push(cluster: LiveCluster): void {
     if (this.closed || this.ending || !this.headerWritten) return;
+    // Checked before anything else: a skipped viewer waiting for its next keyframe may be a dead one.
+    if (this.blockedSinceMs !== null && this.now() - this.blockedSinceMs > this.policy.maxUnreadMs)
+      return this.close('stalled');
     if (this.waitingForKeyframe) {
       if (!cluster.keyframe) return;
       this.waitingForKeyframe = false;
@@ -186,7 +217,7 @@ export class Viewer extends EventEmitter {
     this.sink.off('error', this.onSinkError);
     // A late socket error after we let go must not become an uncaught exception.
     this.sink.on('error', () => {});
-    this.sink.destroy();
+    hangUp(this.sink, reason);
     this.emit('close', reason);
   }
 
@@ -236,11 +267,13 @@ export class Viewer extends EventEmitter {
   private waitForDrain(): void {
     if (this.waitingForDrain || this.closed) return;
     this.waitingForDrain = true;
+    this.blockedSinceMs = this.now();
     this.sink.once('drain', this.onDrain);
   }
 
   private onDrain(): void {
     this.waitingForDrain = false;
+    this.blockedSinceMs = null;
     this.stalledSkips = 0;
     while (this.queue.length > 0 && !this.waitingForDrain && !this.closed) {
       const next = this.queue.shift() as Queued;
