@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { FfmpegChild, type FfmpegExit } from './child.js';
 import { FfmpegError } from './errors.js';
-import { remuxArgs } from './remux.js';
+import { remuxArgs, URL_INPUT_PROTOCOLS } from './remux.js';
 
 export interface RemuxRun {
   /** What is read, for messages: the input's safe description (never a URL with its password). */
@@ -23,6 +23,17 @@ export interface RemuxRun {
 const AAC_NOT_COPYABLE = 'Error parsing AAC extradata';
 /** What ffmpeg says when an input (a redirect, a playlist) names a protocol outside -protocol_whitelist. */
 const NOT_ON_WHITELIST = /Protocol '([^']*)' not on whitelist/;
+/** An HLS segment or key that could not be opened, with its scheme (`file:`, `subfile,,…:`). */
+const SEGMENT_REFUSED = /(?:Error when loading first segment|Unable to open) '?([a-z][a-z0-9.+-]*)[:,]/i;
+
+/** The non-network protocol an input tried to open, from what ffmpeg said; null when there was none. */
+function refusedProtocol(stderr: string): string | null {
+  const listed = NOT_ON_WHITELIST.exec(stderr);
+  if (listed) return listed[1];
+  const segment = SEGMENT_REFUSED.exec(stderr);
+  const scheme = segment?.[1].toLowerCase();
+  return scheme && !(URL_INPUT_PROTOCOLS as readonly string[]).includes(scheme) ? scheme : null;
+}
 
 /**
  * The error for a remux that failed, from ffmpeg's exit. `input` (as typed, maybe with a password) is
@@ -35,11 +46,11 @@ export function remuxFailure(
   audioEncoded = false,
 ): FfmpegError {
   const said = exit.stderrTail.split(input).join(what).split('\n').filter(Boolean).slice(-3).join(' / ');
-  const refused = NOT_ON_WHITELIST.exec(exit.stderrTail);
+  const refused = refusedProtocol(exit.stderrTail);
   if (refused) {
     return new FfmpegError(
       'PROTOCOL_REFUSED',
-      `${what} sent ffmpeg to a '${refused[1]}:' address (a redirect or a playlist entry); mkvcast lets a URL input open network protocols only.`,
+      `${what} sent ffmpeg to a '${refused}:' address (a redirect or a playlist entry); mkvcast lets a URL input open network protocols only.`,
       'If you meant a local file, give its path as the input; otherwise fix the server that redirects.',
     );
   }
