@@ -90,6 +90,20 @@ export function stdinSource(stdin: Readable, ffmpeg: () => string): InputSource 
   };
 }
 
+/** The path of a `file://` URL; BAD_INPUT_SPEC when it names another host or is malformed. */
+function localPath(url: string): string {
+  try {
+    return fileURLToPath(url);
+  } catch (error) {
+    throw new InputError(
+      'BAD_INPUT_SPEC',
+      `Bad file URL ${describeInput(url)}: ${(error as Error).message}.`,
+      'Give the path of the file instead, e.g. /home/me/talk.mp4.',
+      { cause: error },
+    );
+  }
+}
+
 /** What the INPUT argument names: `-`/nothing, tcp://HOST:PORT, a URL, or a file path. */
 export function sourceFor(
   input: string | undefined,
@@ -99,7 +113,7 @@ export function sourceFor(
 ): InputSource {
   if (input === undefined || input === '-') return stdinSource(stdin, ffmpeg);
   // A file URL is a file: URL inputs may open network protocols only (see URL_INPUT_PROTOCOLS).
-  if (/^file:\/\//i.test(input)) return fileSource(fileURLToPath(input), ffmpeg);
+  if (/^file:\/\//i.test(input)) return fileSource(localPath(input), ffmpeg);
   const tcp = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(input);
   if (tcp) {
     const port = Number(tcp[2]);
