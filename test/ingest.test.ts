@@ -5,10 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { createServer, request, type ClientRequest, type IncomingMessage } from 'node:http';
+import path from 'node:path';
 import { after, test } from 'node:test';
 import { PUSH_TAKEOVER_MS } from '../server/input/push-slot.js';
-import { ffmpegPath } from '../support/media.js';
+import { ffmpegPath, makeMedia } from '../support/media.js';
 import { killAll, spawnTracked, waitFor } from '../support/processes.js';
 import { freePort } from '../support/ports.js';
 import { runCli, startServe } from '../support/serve.js';
@@ -204,6 +206,47 @@ test(
       assert.doesNotMatch(local.stderr(), /Warning/);
     } finally {
       await local.stop();
+    }
+  },
+);
+
+test(
+  '/status and the log show a URL input without its password and query, a file by its name',
+  { timeout: 60_000 },
+  async () => {
+    const file = await makeMedia('h264-aac', { seconds: 3, width: 320, height: 240, fps: 15 });
+    const bytes = await readFile(file);
+    const origin = createServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'video/x-matroska', 'Content-Length': bytes.length });
+      res.end(bytes);
+    });
+    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+    const address = origin.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const byUrl = await startServe([
+        `http://alice:hunter2@127.0.0.1:${port}/cam/stream.mkv?api_key=SECRETKEY`,
+        '--loop',
+      ]);
+      try {
+        const status = await byUrl.waitLive(20_000);
+        assert.equal(status.input, `http://127.0.0.1:${port}/cam/stream.mkv`);
+        const everything = byUrl.stdout() + byUrl.stderr() + JSON.stringify(status);
+        assert.doesNotMatch(everything, /hunter2|SECRETKEY|alice/);
+      } finally {
+        await byUrl.stop();
+      }
+      const byFile = await startServe([file, '--loop']);
+      try {
+        const status = await byFile.waitLive(20_000);
+        assert.equal(status.input, `file ${path.basename(file)}`);
+        assert.ok(!byFile.stdout().includes(path.dirname(file)), 'the folder is not printed either');
+      } finally {
+        await byFile.stop();
+      }
+    } finally {
+      origin.closeAllConnections();
+      await new Promise<void>((resolve) => origin.close(() => resolve()));
     }
   },
 );
