@@ -87,8 +87,9 @@ export abstract class PushSource implements InputSource {
       // Taken over (its connection was closed on purpose) or gone: its run just ends.
       if (!this.slot.replaced(push) && !connectionLost(error)) throw error;
     } finally {
+      const ended = finished && !signal.aborted && !this.slot.replaced(push);
       this.slot.release(push);
-      if (finished && !signal.aborted) push.finish();
+      if (ended) push.finish();
       else push.drop();
     }
   }
