@@ -10,7 +10,7 @@ import {
   simpleBlock,
   timestamp,
   tracks,
-} from '../matroska/testing.js';
+} from '../../support/ebml-builders.js';
 import { PushSource, type Push } from './push-source.js';
 import type { PushEvent } from './push-slot.js';
 
