@@ -57,7 +57,9 @@ export class ServeService {
     const ingest = options.ingestKey
       ? new HttpIngestSource({ ffmpeg: ffmpegPath, now: options.now, onPushEvent })
       : null;
-    this.source = ingest ?? sourceFor(options.input, options.stdin ?? process.stdin, ffmpegPath, onPushEvent);
+    this.source =
+      ingest ??
+      sourceFor(options.input, options.stdin ?? process.stdin, ffmpegPath, { now: options.now, onPushEvent });
     this.publisher = new Publisher({
       fastStartSegments: options.fastStartSegments,
       policy: { ...DEFAULT_VIEWER_POLICY, maxLagMs: options.maxLagMs },

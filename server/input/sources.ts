@@ -6,7 +6,7 @@ import { ID, readElementHeader } from '../matroska/ebml.js';
 import { readDocType } from '../matroska/header.js';
 import { describeInput } from './describe.js';
 import { InputError } from './errors.js';
-import type { PushEvent } from './push-slot.js';
+import type { PushSourceOptions } from './push-source.js';
 import { sniffed } from './sniff.js';
 import { TcpSource } from './tcp-source.js';
 
@@ -109,7 +109,7 @@ export function sourceFor(
   input: string | undefined,
   stdin: Readable,
   ffmpeg: () => string,
-  onPushEvent?: (event: PushEvent) => void,
+  push: Omit<PushSourceOptions, 'ffmpeg'> = {},
 ): InputSource {
   if (input === undefined || input === '-') return stdinSource(stdin, ffmpeg);
   // A file URL is a file: URL inputs may open network protocols only (see URL_INPUT_PROTOCOLS).
@@ -124,7 +124,7 @@ export function sourceFor(
         'Use tcp://0.0.0.0:9000, for example.',
       );
     }
-    return new TcpSource(tcp[1].replace(/^\[|\]$/g, ''), port, { ffmpeg, onPushEvent });
+    return new TcpSource(tcp[1].replace(/^\[|\]$/g, ''), port, { ...push, ffmpeg });
   }
   if (input.startsWith('tcp://')) {
     throw new InputError(
