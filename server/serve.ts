@@ -123,7 +123,7 @@ export class ServeService {
         );
       case 'refused':
         return say(
-          `Refused a push from ${event.address}: the pusher from ${event.activeAddress} is sending (it can be taken over after ${(event.takeoverInMs / 1000).toFixed(1)} s more without a complete cluster).`,
+          `Refused a push from ${event.address}: the pusher from ${event.activeAddress} is sending (it can be taken over after ${(event.takeoverInMs / 1000).toFixed(1)} s more without a complete cluster)${event.alsoRefused ? `; ${event.alsoRefused} more refused since the last such line` : ''}.`,
         );
       case 'left':
         return; // said with the pipeline's run-ended, which knows whether it stopped mid-frame

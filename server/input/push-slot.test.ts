@@ -59,6 +59,33 @@ describe('PushSlot', () => {
       address: '10.0.0.2',
       activeAddress: '10.0.0.1',
       takeoverInMs: 2500,
+      alsoRefused: 0,
+    });
+  });
+
+  it('tells one refusal in 5 s, with how many more there were, however fast they come', async () => {
+    const { slot, events, clock, signal } = setup();
+    const a = new FakePusher('a');
+    slot.offer(a);
+    await slot.next(signal);
+    for (let i = 0; i < 100; i += 1) {
+      clock.ms = i * 10;
+      slot.cluster(a);
+      assert.equal(slot.offer(new FakePusher(`knock ${i}`)).accepted, false, 'every one is refused');
+    }
+    assert.deepEqual(
+      events.filter((e) => e.kind === 'refused').map((e) => e.address),
+      ['knock 0'],
+    );
+    clock.ms = 5000;
+    slot.cluster(a);
+    slot.offer(new FakePusher('later'));
+    assert.deepEqual(events.at(-1), {
+      kind: 'refused',
+      address: 'later',
+      activeAddress: 'a',
+      takeoverInMs: 3000,
+      alsoRefused: 99,
     });
   });
 

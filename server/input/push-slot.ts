@@ -9,6 +9,9 @@
 /** A pusher silent in clusters for this long may be replaced (a few GOPs of a live encoder). */
 export const PUSH_TAKEOVER_MS = 3000;
 
+/** Refusals are told at most this often (anyone can knock on a raw TCP port in a loop). */
+export const REFUSAL_REPORT_INTERVAL_MS = 5000;
+
 export interface Pusher {
   /** Where it pushes from, for the log. */
   readonly address: string;
@@ -21,7 +24,8 @@ export type PushEvent =
   /** A pusher arrived after the previous one left (or was taken over). */
   | { kind: 'came-back'; address: string; awayMs: number }
   | { kind: 'taken-over'; address: string; by: string; silentMs: number }
-  | { kind: 'refused'; address: string; activeAddress: string; takeoverInMs: number }
+  /** `alsoRefused`: refusals since the last one told, not told one by one. */
+  | { kind: 'refused'; address: string; activeAddress: string; takeoverInMs: number; alsoRefused: number }
   | { kind: 'left'; address: string };
 
 export type PushOffer =
@@ -37,6 +41,8 @@ export class PushSlot<P extends Pusher> {
   private lastClusterMs = 0;
   /** When the last pusher left; null before the first one. */
   private leftAtMs: number | null = null;
+  private refusalReportDueMs = -Infinity;
+  private refusalsUntold = 0;
 
   constructor(
     private readonly now: () => number,
@@ -65,7 +71,20 @@ export class PushSlot<P extends Pusher> {
     const takeoverInMs = this.successor
       ? this.takeoverMs
       : Math.max(0, this.lastClusterMs + this.takeoverMs - now);
-    this.onEvent({ kind: 'refused', address: pusher.address, activeAddress: active.address, takeoverInMs });
+    if (now >= this.refusalReportDueMs) {
+      const alsoRefused = this.refusalsUntold;
+      this.refusalsUntold = 0;
+      this.refusalReportDueMs = now + REFUSAL_REPORT_INTERVAL_MS;
+      this.onEvent({
+        kind: 'refused',
+        address: pusher.address,
+        activeAddress: active.address,
+        takeoverInMs,
+        alsoRefused,
+      });
+    } else {
+      this.refusalsUntold += 1;
+    }
     return { accepted: false, activeAddress: active.address, takeoverInMs, takeoverMs: this.takeoverMs };
   }
 
