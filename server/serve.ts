@@ -103,7 +103,7 @@ export class ServeService {
   }
 
   /** A pushed input (TCP, HTTP ingest) takes the next push when one ends: the server outlives its pushers. */
-  private get isTcp(): boolean {
+  private get isPushed(): boolean {
     return this.source instanceof PushSource;
   }
 
@@ -154,7 +154,7 @@ export class ServeService {
         say(`A push to ${input} was dropped: ${notice.message} Waiting for the next one.`);
         return;
       case 'run-ended':
-        if (!this.isTcp) return; // a looped file starts again at once
+        if (!this.isPushed) return; // a looped file starts again at once
         this.state = 'waiting';
         say(
           `The pusher on ${input} went away${notice.truncated ? ' in the middle of a frame' : ''}${this.pusherFrom()}; waiting for it to come back (viewers stay connected; Ctrl-C stops).`,
@@ -171,8 +171,8 @@ export class ServeService {
   private async run(): Promise<void> {
     try {
       await runPipeline(this.source, this.publisher, {
-        loop: this.options.loop || this.isTcp,
-        waitsForInput: this.isTcp,
+        loop: this.options.loop || this.isPushed,
+        waitsForInput: this.isPushed,
         leadMs: 3000,
         now: this.options.now ?? (() => performance.now()),
         signal: this.abort.signal,
