@@ -7,12 +7,14 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer, request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { PUSH_TAKEOVER_MS } from '../server/input/push-slot.js';
 import { ffmpegPath, makeMedia } from '../support/media.js';
 import { killAll, spawnTracked, waitFor } from '../support/processes.js';
 import { freePort } from '../support/ports.js';
+import { liveSender } from '../support/senders.js';
 import { runCli, startServe } from '../support/serve.js';
 import { decode, explain } from '../support/viewers.js';
 
@@ -247,6 +249,45 @@ test(
     } finally {
       origin.closeAllConnections();
       await new Promise<void>((resolve) => origin.close(() => resolve()));
+    }
+  },
+);
+
+test(
+  'a raw TCP pusher trickling one byte every 1.5 s does not hold the input: a real pusher takes over',
+  { timeout: 60_000 },
+  async () => {
+    const file = await makeMedia('h264-aac', { seconds: 6, width: 320, height: 240, fps: 15 });
+    const port = await freePort();
+    const server = await startServe([`tcp://127.0.0.1:${port}`]);
+    const trickler = connect({ host: '127.0.0.1', port });
+    let tricklerClosed = false;
+    trickler.on('close', () => (tricklerClosed = true));
+    trickler.on('error', () => {});
+    let sent = 0;
+    const header = Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01]);
+    const drip = setInterval(() => trickler.write(header.subarray(sent % 9, (sent++ % 9) + 1)), 1500);
+    let sender: ChildProcess | null = null;
+    try {
+      await waitFor('the trickler to be taken in', () =>
+        /A pusher connected to tcp:\/\/127\.0\.0\.1:\d+ from 127\.0\.0\.1\./.test(server.stderr()),
+      );
+      await new Promise((resolve) => setTimeout(resolve, PUSH_TAKEOVER_MS + 500));
+      assert.equal(tricklerClosed, false, 'nobody closed it before a newcomer came');
+      sender = liveSender(file, 'matroska', `tcp://127.0.0.1:${port}`);
+      await waitFor("the trickler's connection to be closed", () => tricklerClosed, { timeoutMs: 15_000 });
+      await server.waitLive(20_000);
+      await waitFor('the takeover in the log', () =>
+        /delivered no complete cluster for [\d.]+ s: the push from 127\.0\.0\.1 takes over/.test(
+          server.stderr(),
+        ),
+      );
+      assert.ok(sent >= 2, 'it was still trickling');
+    } finally {
+      clearInterval(drip);
+      trickler.destroy();
+      sender?.kill('SIGKILL');
+      await server.stop();
     }
   },
 );
