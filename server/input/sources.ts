@@ -121,7 +121,7 @@ export function sourceFor(
       throw new InputError(
         'BAD_INPUT_SPEC',
         `Bad TCP input ${input}: the port must be 1–65535.`,
-        'Use tcp://0.0.0.0:9000, for example.',
+        'Use tcp://127.0.0.1:9000, for example.',
       );
     }
     return new TcpSource(tcp[1].replace(/^\[|\]$/g, ''), port, { ...push, ffmpeg });
@@ -130,7 +130,7 @@ export function sourceFor(
     throw new InputError(
       'BAD_INPUT_SPEC',
       `Bad TCP input ${input}.`,
-      'Use tcp://HOST:PORT, e.g. tcp://0.0.0.0:9000.',
+      'Use tcp://HOST:PORT, e.g. tcp://127.0.0.1:9000.',
     );
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(input)) return urlSource(input, ffmpeg);
