@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,7 +59,24 @@ describe('URL inputs open network protocols only', () => {
     ]);
     const playlist = (segment: string): string =>
       `#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n${segment}\n#EXT-X-ENDLIST\n`;
+    const segment = await readFile(local);
+    // The same segment encrypted as HLS AES-128 does it (CBC, PKCS#7), with its key served over HTTP.
+    const key = randomBytes(16);
+    const iv = randomBytes(16);
+    const cipher = createCipheriv('aes-128-cbc', key, iv);
+    const encrypted = Buffer.concat([cipher.update(segment), cipher.final()]);
     const answers: Record<string, (res: import('node:http').ServerResponse) => void> = {
+      '/segment.ts': (res) => res.end(segment),
+      '/secret-segment.ts': (res) => res.end(encrypted),
+      '/key.bin': (res) => res.end(key),
+      '/plain.m3u8': (res) => res.end(playlist('segment.ts')),
+      '/encrypted.m3u8': (res) =>
+        res.end(
+          playlist('secret-segment.ts').replace(
+            '#EXTINF',
+            `#EXT-X-KEY:METHOD=AES-128,URI="key.bin",IV=0x${iv.toString('hex')}\n#EXTINF`,
+          ),
+        ),
       '/to-file': (res) => res.writeHead(302, { Location: `file://${local}` }).end(),
       '/to-concat': (res) => res.writeHead(302, { Location: `concat:${local}|${local}` }).end(),
       '/to-subfile': (res) => res.writeHead(302, { Location: `subfile,,start,0,end,0,,:${local}` }).end(),
@@ -110,6 +128,14 @@ describe('URL inputs open network protocols only', () => {
     const { bytes, error } = await remuxOf(`hls+http://${base}/file.m3u8`, false);
     assert.equal(error, null);
     assert.ok(bytes > 1000, `ffmpeg's default serves the local file (${bytes} bytes)`);
+  });
+
+  it('HLS over HTTP still plays with the list, plain and AES-128 encrypted', async () => {
+    for (const name of ['plain', 'encrypted']) {
+      const { bytes, error } = await remuxOf(`http://${base}/${name}.m3u8`, true);
+      assert.equal(error, null, `${name}: ${String(error)}`);
+      assert.ok(bytes > 1000, `${name}: ${bytes} bytes of Matroska`);
+    }
   });
 
   it('an HTTP redirect to file:, concat: or subfile: is refused and nothing comes out', async () => {
