@@ -137,6 +137,11 @@ async function serve(argv: string[]): Promise<void> {
   });
   if (positionals.length > 1) throw new UsageError(`One input at a time (got ${positionals.join(', ')}).`);
   const ingestKey = ingestKeyOf(values.ingest ?? false, values['ingest-key'], positionals[0]);
+  if (ingestKey && values.quiet && values['ingest-key'] === undefined) {
+    throw new UsageError(
+      '--ingest with --quiet needs --ingest-key VALUE: a random key would be printed nowhere.',
+    );
+  }
   const host = values.host ?? '0.0.0.0';
   if (!/^[A-Za-z0-9.:-]+$/.test(host))
     throw new UsageError(`--host must be an address such as 0.0.0.0 or 192.168.1.5.`);

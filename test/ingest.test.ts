@@ -177,14 +177,21 @@ test(
   },
 );
 
-test('serve --ingest takes no INPUT; --ingest-key goes with --ingest', { timeout: 30_000 }, async () => {
-  const withInput = await runCli(['serve', '--ingest', 'demo.mkv', '--port', '0']);
-  assert.equal(withInput.code, 2);
-  assert.match(withInput.stderr, /--ingest takes no INPUT/);
-  const keyAlone = await runCli(['serve', '--ingest-key', 'abcdefghij', '--port', '0']);
-  assert.equal(keyAlone.code, 2);
-  assert.match(keyAlone.stderr, /--ingest-key goes with --ingest/);
-});
+test(
+  'serve --ingest takes no INPUT; --ingest-key goes with --ingest, and with --quiet',
+  { timeout: 30_000 },
+  async () => {
+    const withInput = await runCli(['serve', '--ingest', 'demo.mkv', '--port', '0']);
+    assert.equal(withInput.code, 2);
+    assert.match(withInput.stderr, /--ingest takes no INPUT/);
+    const keyAlone = await runCli(['serve', '--ingest-key', 'abcdefghij', '--port', '0']);
+    assert.equal(keyAlone.code, 2);
+    assert.match(keyAlone.stderr, /--ingest-key goes with --ingest/);
+    const quietRandom = await runCli(['serve', '--ingest', '--quiet', '--port', '0']);
+    assert.equal(quietRandom.code, 2);
+    assert.match(quietRandom.stderr, /--ingest with --quiet needs --ingest-key VALUE/);
+  },
+);
 
 test(
   'a raw TCP input on every interface warns that anyone on the network can push to it',
