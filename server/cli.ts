@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type CorsOriginError, parseCorsOrigin } from './http/cors.js';
 import { shareableLinks } from './http/links.js';
+import { pushCommand } from './input/http-ingest.js';
+import { isWildcardHost, TcpSource } from './input/tcp-source.js';
+import { newToken } from './settings.js';
 import { ServeService } from './serve.js';
 import { formatUptime, share, SHARE_HELP, ShareUsageError } from './cli-share.js';
 
@@ -21,9 +24,10 @@ INPUT:
   FILE               any file ffmpeg reads, remuxed (no re-encode) and played in real time
   - (or nothing)     Matroska/WebM (or anything ffmpeg reads) on standard input, live
   URL                http(s)://, rtsp://, … opened by ffmpeg
-  tcp://HOST:PORT    listen there for a pushed stream, e.g. from
-                     ffmpeg -f x11grab -i :0 -c:v libx264 -tune zerolatency -f matroska tcp://SERVER:PORT
-                     (when the pusher goes away, the next push continues the stream)
+  tcp://HOST:PORT    listen there for a pushed stream, e.g. tcp://127.0.0.1:9000, from
+                     ffmpeg -f x11grab -i :0 -c:v libx264 -tune zerolatency -f matroska tcp://127.0.0.1:9000
+                     (no authentication: for trusted networks; the next push continues the stream)
+  --ingest           no INPUT: wait for pushes to PUT http://HOST:PORT/KEY/ingest (printed at start)
 
 Options of serve:
   --port N           HTTP port (default 8080; 0 picks a free one)
@@ -37,6 +41,8 @@ Options of serve:
   --fast-start N     also send N earlier GOPs to a new viewer: smoother start, more delay (default 0)
   --token VALUE      serve under /VALUE/ only; 'auto' makes a random one (default: none)
   --loop             play a file again when it ends
+  --ingest           take the input as pushes over HTTP with a key (see INPUT)
+  --ingest-key VALUE the ingest key (default: a new random one each run)
   --ffmpeg PATH      the ffmpeg binary (default: FFMPEG_PATH, then ffmpeg on PATH)
   -q, --quiet        print only errors
   -v, --verbose      also log viewers joining and leaving
@@ -103,6 +109,21 @@ function cors(value: string | undefined): string | null {
   }
 }
 
+/** `--ingest` (with `--ingest-key VALUE` or a random key): the key; null without --ingest. */
+function ingestKeyOf(ingest: boolean, key: string | undefined, input: string | undefined): string | null {
+  if (!ingest) {
+    if (key !== undefined) throw new UsageError('--ingest-key goes with --ingest.');
+    return null;
+  }
+  if (input !== undefined)
+    throw new UsageError(`--ingest takes no INPUT: it waits for pushes (got ${input}).`);
+  if (key === undefined) return newToken();
+  if (!/^[A-Za-z0-9_-]{8,128}$/.test(key)) {
+    throw new UsageError("--ingest-key must be 8–128 characters of A–Z, a–z, 0–9, '-' and '_'.");
+  }
+  return key;
+}
+
 function fail(error: unknown): never {
   const e = error as { message?: string; fix?: string };
   process.stderr.write(`mkvcast: ${e.message ?? String(error)}${e.fix ? ` ${e.fix}` : ''}\n`);
@@ -123,12 +144,20 @@ async function serve(argv: string[]): Promise<void> {
       'fast-start': { type: 'string' },
       token: { type: 'string' },
       loop: { type: 'boolean' },
+      ingest: { type: 'boolean' },
+      'ingest-key': { type: 'string' },
       ffmpeg: { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       verbose: { type: 'boolean', short: 'v' },
     },
   });
   if (positionals.length > 1) throw new UsageError(`One input at a time (got ${positionals.join(', ')}).`);
+  const ingestKey = ingestKeyOf(values.ingest ?? false, values['ingest-key'], positionals[0]);
+  if (ingestKey && values.quiet && values['ingest-key'] === undefined) {
+    throw new UsageError(
+      '--ingest with --quiet needs --ingest-key VALUE: a random key would be printed nowhere.',
+    );
+  }
   const host = values.host ?? '0.0.0.0';
   if (!/^[A-Za-z0-9.:-]+$/.test(host))
     throw new UsageError(`--host must be an address such as 0.0.0.0 or 192.168.1.5.`);
@@ -154,6 +183,7 @@ async function serve(argv: string[]): Promise<void> {
     maxLagMs: seconds('max-lag', values['max-lag'], 0.1, 60, 2) * 1000,
     fastStartSegments: integer('fast-start', values['fast-start'], 0, 10, 0),
     token: token(values.token),
+    ingestKey,
     loop: values.loop ?? false,
     ffmpegPath: values.ffmpeg,
   });
@@ -167,6 +197,15 @@ async function serve(argv: string[]): Promise<void> {
     for (const link of links) process.stdout.write(`  ${link.url}   (${link.interfaceName})\n`);
     const page = links[0].url.replace(/live\.mkv$/, '');
     process.stdout.write(`Open the link in VLC or mpv, or ${page} in a browser.\n`);
+    if (ingestKey) {
+      process.stdout.write('Push the stream in with (the key is a secret: whoever has it can push):\n');
+      process.stdout.write(`  ${pushCommand(new URL(links[0].url).origin, ingestKey)}\n`);
+    }
+  }
+  if (service.source instanceof TcpSource && isWildcardHost(service.source.host)) {
+    log(
+      `Warning: ${service.source.description} listens on every interface without authentication: anyone who can reach this machine can push a stream to your viewers, or hold the input so that you cannot. Bind it to 127.0.0.1 (tcp://127.0.0.1:PORT) on a network you do not trust, or use --ingest, which takes pushes with a key.`,
+    );
   }
   if (verbose) {
     service.publisher.on('viewer-closed', (meta: { address: string; client: string }, reason: string) =>

@@ -3,6 +3,9 @@ import type { StreamState } from './api.js';
 import { locateFfmpeg } from './ffmpeg/locate.js';
 import { StreamServer } from './http/server.js';
 import { runPipeline, type PipelineNotice } from './input/pipeline.js';
+import { HttpIngestSource } from './input/http-ingest.js';
+import { PushSource } from './input/push-source.js';
+import type { PushEvent } from './input/push-slot.js';
 import { sourceFor, type InputSource } from './input/sources.js';
 import { Publisher } from './stream/publisher.js';
 import { DEFAULT_VIEWER_POLICY } from './stream/viewer.js';
@@ -10,6 +13,8 @@ import { DEFAULT_VIEWER_POLICY } from './stream/viewer.js';
 export interface ServeOptions {
   /** A file, `-` (or undefined) for stdin, a URL, or `tcp://HOST:PORT`. */
   input: string | undefined;
+  /** `--ingest`: the input is pushed to `PUT /<key>/ingest` on the HTTP port (`input` is then unused). */
+  ingestKey?: string | null;
   host: string;
   port: number;
   maxViewers: number;
@@ -52,7 +57,13 @@ export class ServeService {
     let ffmpeg: string | null = null;
     // Located on first use: Matroska on stdin or TCP never needs ffmpeg.
     const ffmpegPath = (): string => (ffmpeg ??= locateFfmpeg(options.ffmpegPath));
-    this.source = sourceFor(options.input, options.stdin ?? process.stdin, ffmpegPath);
+    const onPushEvent = (event: PushEvent): void => this.onPushEvent(event);
+    const ingest = options.ingestKey
+      ? new HttpIngestSource({ ffmpeg: ffmpegPath, now: options.now, onPushEvent })
+      : null;
+    this.source =
+      ingest ??
+      sourceFor(options.input, options.stdin ?? process.stdin, ffmpegPath, { now: options.now, onPushEvent });
     this.publisher = new Publisher({
       fastStartSegments: options.fastStartSegments,
       policy: { ...DEFAULT_VIEWER_POLICY, maxLagMs: options.maxLagMs },
@@ -67,6 +78,10 @@ export class ServeService {
       token: options.token,
       publisher: this.publisher,
       source: () => ({ state: this.state, input: this.source.description }),
+      ingest:
+        ingest && options.ingestKey
+          ? { key: options.ingestKey, handle: (req, res) => ingest.handle(req, res) }
+          : undefined,
     });
   }
 
@@ -93,9 +108,32 @@ export class ServeService {
     return this.state;
   }
 
-  /** A TCP input takes the next push when one ends, as if looped: the server outlives its pushers. */
-  private get isTcp(): boolean {
-    return 'listen' in this.source;
+  /** A pushed input (TCP, HTTP ingest) takes the next push when one ends: the server outlives its pushers. */
+  private get isPushed(): boolean {
+    return this.source instanceof PushSource;
+  }
+
+  private onPushEvent(event: PushEvent): void {
+    const say = this.options.onNotice ?? (() => {});
+    const input = this.source.description;
+    switch (event.kind) {
+      case 'connected':
+        return say(`A pusher connected to ${input} from ${event.address}.`);
+      case 'came-back':
+        return say(
+          `A pusher is back on ${input}, from ${event.address}, after ${(event.awayMs / 1000).toFixed(1)} s.`,
+        );
+      case 'taken-over':
+        return say(
+          `The pusher from ${event.address} delivered no complete cluster for ${(event.silentMs / 1000).toFixed(1)} s: the push from ${event.by} takes over.`,
+        );
+      case 'refused':
+        return say(
+          `Refused a push from ${event.address}: the pusher from ${event.activeAddress} is sending (it can be taken over after ${(event.takeoverInMs / 1000).toFixed(1)} s more without a complete cluster)${event.alsoRefused ? `; ${event.alsoRefused} more refused since the last such line` : ''}.`,
+        );
+      case 'left':
+        return; // said with the pipeline's run-ended, which knows whether it stopped mid-frame
+    }
   }
 
   private onPipelineNotice(notice: PipelineNotice): void {
@@ -122,20 +160,25 @@ export class ServeService {
         say(`A push to ${input} was dropped: ${notice.message} Waiting for the next one.`);
         return;
       case 'run-ended':
-        if (!this.isTcp) return; // a looped file starts again at once
+        if (!this.isPushed) return; // a looped file starts again at once
         this.state = 'waiting';
         say(
-          `The pusher on ${input} went away${notice.truncated ? ' in the middle of a frame' : ''}; waiting for it to come back (viewers stay connected; Ctrl-C stops).`,
+          `The pusher on ${input} went away${notice.truncated ? ' in the middle of a frame' : ''}${this.pusherFrom()}; waiting for it to come back (viewers stay connected; Ctrl-C stops).`,
         );
         return;
     }
   }
 
+  private pusherFrom(): string {
+    const address = this.source instanceof PushSource ? this.source.lastPusherAddress : null;
+    return address ? ` (it pushed from ${address})` : '';
+  }
+
   private async run(): Promise<void> {
     try {
       await runPipeline(this.source, this.publisher, {
-        loop: this.options.loop || this.isTcp,
-        waitsForInput: this.isTcp,
+        loop: this.options.loop || this.isPushed,
+        waitsForInput: this.isPushed,
         leadMs: 3000,
         now: this.options.now ?? (() => performance.now()),
         signal: this.abort.signal,

@@ -9,6 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { after, test } from 'node:test';
+import { PUSH_TAKEOVER_MS } from '../server/input/push-slot.js';
 import { makeMedia } from '../support/media.js';
 import { killAll, waitFor } from '../support/processes.js';
 import { freePort } from '../support/ports.js';
@@ -180,8 +181,8 @@ test(
       await server.waitLive();
       const hungClosed = closed(hung);
 
-      // While it is silent for 2 s, a new pusher takes over.
-      await new Promise((resolve) => setTimeout(resolve, 2500));
+      // Once it has delivered no complete cluster for PUSH_TAKEOVER_MS, a new pusher takes over.
+      await new Promise((resolve) => setTimeout(resolve, PUSH_TAKEOVER_MS + 500));
       sender = liveSender(file, 'matroska', `tcp://127.0.0.1:${port}`);
       await hungClosed;
       await waitFor(

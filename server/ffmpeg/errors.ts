@@ -1,4 +1,5 @@
-export type FfmpegErrorCode = 'FFMPEG_MISSING' | 'FFMPEG_FAILED' | 'INPUT_UNREADABLE';
+export type FfmpegErrorCode =
+  'FFMPEG_MISSING' | 'FFMPEG_FAILED' | 'INPUT_UNREADABLE' | 'AUDIO_NOT_COPYABLE' | 'PROTOCOL_REFUSED';
 
 /** Something about the ffmpeg child: missing, or it failed (with the tail of what it said). */
 export class FfmpegError extends Error {

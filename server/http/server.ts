@@ -26,9 +26,19 @@ export interface StreamServerOptions {
   publisher: Publisher;
   /** What the input side says about itself, for /status. */
   source: () => { state: StreamState; input: string };
+  /**
+   * HTTP ingest (`mkvcast serve --ingest`): `PUT /<key>/ingest` is handed to `handle`, which owns the
+   * request from there (see server/input/http-ingest.ts). A wrong key is a 404, like any unknown path.
+   */
+  ingest?: IngestHook;
   /** Request header limits (Node's defaults are generous; a viewer sends a few hundred bytes). */
   maxHeaderBytes?: number;
   headersTimeoutMs?: number;
+}
+
+export interface IngestHook {
+  key: string;
+  handle(req: IncomingMessage, res: ServerResponse): void;
 }
 
 const SECURITY_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' };
@@ -76,7 +86,9 @@ export class StreamServer {
       (req, res) => this.handle(req, res),
     );
     this.server.headersTimeout = headersTimeoutMs;
-    this.server.requestTimeout = headersTimeoutMs + 5_000;
+    // Node's whole-request timeout would cut a pushed stream (an endless request body). Every other
+    // route answers without reading a body, so with ingest the header timeout is the bound that matters.
+    this.server.requestTimeout = options.ingest ? 0 : headersTimeoutMs + 5_000;
     this.server.keepAliveTimeout = 5_000;
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) =>
       this.onClientError(error, socket),
@@ -178,6 +190,25 @@ export class StreamServer {
     return null;
   }
 
+  /** `/<key>/ingest` with the right key, compared in constant time as the viewer token is. */
+  private isIngest(rawUrl: string): boolean {
+    const key = this.options.ingest?.key;
+    if (!key) return false;
+    const path = rawUrl.replace(/^https?:\/\/[^/?#]*/i, '').split('?')[0];
+    const match = /^\/([^/]*)\/ingest$/.exec(path);
+    return match !== null && sameSecret(match[1], key);
+  }
+
+  private ingest(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'PUT' && req.method !== 'POST') {
+      res.setHeader('Allow', 'PUT, POST');
+      return this.plain(res, 405, `Method ${req.method} is not allowed here; push with PUT (or POST).\n`);
+    }
+    // A request pipelined behind the pushed body could never be answered: handle() closes it.
+    this.streaming.add(req.socket);
+    this.options.ingest?.handle(req, res);
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
     if (this.streaming.has(req.socket)) {
       // A request pipelined behind a live stream can never be answered (the stream has no end), and
@@ -187,6 +218,7 @@ export class StreamServer {
     if (req.httpVersionMajor !== 1) {
       return this.plain(res, 505, 'Only HTTP/1.0 and HTTP/1.1 are spoken here.\n');
     }
+    if (this.isIngest(req.url ?? '/')) return this.ingest(req, res);
     const route = this.route(req.url ?? '/');
     if (!route) return this.plain(res, 404, 'Not found.\n');
     const cors = this.options.cors ?? null;

@@ -1,5 +1,4 @@
-export type InputErrorCode =
-  'INPUT_NOT_FOUND' | 'INPUT_UNREADABLE' | 'NO_MEDIA' | 'BAD_INPUT_SPEC' | 'AUDIO_NOT_COPYABLE';
+export type InputErrorCode = 'INPUT_NOT_FOUND' | 'INPUT_UNREADABLE' | 'NO_MEDIA' | 'BAD_INPUT_SPEC';
 
 /** The input could not be opened or read: what, and what to do. */
 export class InputError extends Error {
