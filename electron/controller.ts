@@ -11,7 +11,7 @@ import type {
   StartResult,
   ViewerInfo,
 } from '../server/api.js';
-import { toUserError, type SharingSession } from '../server/session.js';
+import { toUserError, type SharingSession } from '../server/session/session.js';
 import { newToken, validateSettings } from '../server/settings.js';
 
 export interface ControllerDeps {

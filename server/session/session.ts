@@ -9,24 +9,24 @@ import type {
   ShareLinkInfo,
   UserError,
   ViewerInfo,
-} from './api.js';
-import { captureArgs, type CapturePlatform } from './ffmpeg/capture.js';
-import { FfmpegChild, type FfmpegExit } from './ffmpeg/child.js';
-import { FfmpegError, ffmpegGone } from './ffmpeg/errors.js';
-import { isExecutable } from './ffmpeg/locate.js';
-import type { FfmpegCapabilities } from './ffmpeg/probe.js';
-import { ProgressParser, type FfmpegProgress } from './ffmpeg/progress.js';
-import { RestartPolicy } from './ffmpeg/restarts.js';
-import { selectCaptureFfmpeg, workingEncoders } from './ffmpeg/select.js';
-import { HttpError } from './http/errors.js';
-import { shareableLinks } from './http/links.js';
-import { StreamServer } from './http/server.js';
-import { MatroskaReader } from './matroska/reader.js';
-import { displayGone, listX11Screens, ScreenError, x11Problem } from './screens.js';
-import { validateSettings } from './settings.js';
-import { Publisher } from './stream/publisher.js';
-import { Timeline } from './stream/timeline.js';
-import { DEFAULT_VIEWER_POLICY } from './stream/viewer.js';
+} from '../api.js';
+import { captureArgs, type CapturePlatform } from '../ffmpeg/capture.js';
+import { FfmpegChild, type FfmpegExit } from '../ffmpeg/child.js';
+import { FfmpegError, ffmpegGone } from '../ffmpeg/errors.js';
+import { isExecutable } from '../ffmpeg/locate.js';
+import type { FfmpegCapabilities } from '../ffmpeg/probe.js';
+import { ProgressParser, type FfmpegProgress } from '../ffmpeg/progress.js';
+import { RestartPolicy } from '../ffmpeg/restarts.js';
+import { selectCaptureFfmpeg, workingEncoders } from '../ffmpeg/select.js';
+import { HttpError } from '../http/errors.js';
+import { shareableLinks } from '../http/links.js';
+import { StreamServer } from '../http/server.js';
+import { MatroskaReader } from '../matroska/reader.js';
+import { displayGone, listX11Screens, ScreenError, x11Problem } from '../screens.js';
+import { validateSettings } from '../settings.js';
+import { Publisher } from '../stream/publisher.js';
+import { Timeline } from '../stream/timeline.js';
+import { DEFAULT_VIEWER_POLICY } from '../stream/viewer.js';
 
 export interface SessionDeps {
   platform: CapturePlatform;
