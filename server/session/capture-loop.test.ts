@@ -318,8 +318,9 @@ describe('CaptureLoop', { timeout: 20_000 }, () => {
     const first = await rig.encoder(0);
     first.say("Unknown input format: 'x11grab'");
     first.exit(1);
-    const end = await ended;
-    assert.equal(end.kind, 'failed');
+    const end = await Promise.race([ended, rig.encoder(1).then(() => 'retried' as const)]);
+    assert.notEqual(end, 'retried', 'no second encoder was started');
+    assert.ok(end !== 'retried' && end.kind === 'failed');
     assert.match(
       end.kind === 'failed' ? (end.error as Error).message : '',
       /Screen capture failed: .*x11grab/,
