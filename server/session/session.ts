@@ -12,6 +12,7 @@ import { selectCaptureFfmpeg, workingEncoders } from '../ffmpeg/select.js';
 import { shareableLinks } from '../http/links.js';
 import { StreamServer } from '../http/server.js';
 import { validateSettings } from '../settings.js';
+import { endViewers } from '../stream/end-viewers.js';
 import { Publisher } from '../stream/publisher.js';
 import { DEFAULT_VIEWER_POLICY } from '../stream/viewer.js';
 import { CaptureLoop, type CaptureEnd } from './capture-loop.js';
@@ -39,24 +40,6 @@ const SERVER_SETTINGS: readonly (keyof Settings)[] = [
  * have queued, before cutting each off.
  */
 const SHUTDOWN_GRACE_MS = 1000;
-
-/** Ends every viewer's stream cleanly (the rest of its queue, then the end of the body), waiting up to `graceMs`. */
-async function endViewers(publisher: Publisher, graceMs: number): Promise<void> {
-  publisher.end();
-  if (publisher.viewerCount === 0) return;
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      publisher.off('viewer-closed', onClosed);
-      resolve();
-    };
-    const onClosed = (): void => {
-      if (publisher.viewerCount === 0) done();
-    };
-    const timer = setTimeout(done, graceMs);
-    publisher.on('viewer-closed', onClosed);
-  });
-}
 
 /**
  * One screen-sharing session: picks ffmpeg and the screen, runs the HTTP server and the capture loop
