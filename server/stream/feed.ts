@@ -69,7 +69,10 @@ export async function feedRun(
   for await (const chunk of chunks) {
     counts.bytes += chunk.length;
     options.onChunk?.(chunk);
-    for (const event of reader.push(chunk)) await handle(event);
+    for (const event of reader.push(chunk)) {
+      if (signal?.aborted) return counts;
+      await handle(event);
+    }
     if (signal?.aborted) return counts;
   }
   if (options.finish && !signal?.aborted && counts.bytes > 0) {
