@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { SharingSession } from '../server/session.js';
+import { SharingSession } from '../server/session/session.js';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
 import { breakEncoder, ffmpegChildren } from '../support/encoder-faults.js';
 import { freePort } from '../support/ports.js';

@@ -13,7 +13,7 @@ import type {
   StartResult,
   ViewerInfo,
 } from '../server/api.js';
-import { toUserError, type SharingSession } from '../server/session.js';
+import { toUserError, type SharingSession } from '../server/session/session.js';
 import { newToken, validateSettings } from '../server/settings.js';
 import { FfmpegPathError, verifyFfmpegPath } from './ffmpeg-path.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { IPC, type ChooseFfmpegResult, type SaveSettingsResult, type Settings } from '../server/api.js';
-import { SharingSession } from '../server/session.js';
+import { SharingSession } from '../server/session/session.js';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
 import { APP_INDEX_URL } from './app-protocol.js';
 import { AppController, UNCHECKED_FFMPEG_PATH } from './controller.js';

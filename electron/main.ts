@@ -24,7 +24,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC, type ScreenAccess, type ScreenInfo } from '../server/api.js';
 import { screensFromDisplays, x11Problem } from '../server/screens.js';
-import { SharingSession } from '../server/session.js';
+import { SharingSession } from '../server/session/session.js';
 import { APP_INDEX_URL, APP_SCHEME, appResponse } from './app-protocol.js';
 import { AppController } from './controller.js';
 import { withCheckedFfmpeg } from './ffmpeg-path.js';

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { type CorsOriginError, parseCorsOrigin } from './http/cors.js';
 import type { Quality, SessionState, Settings } from './api.js';
 import { listX11Screens, x11Problem } from './screens.js';
-import { SharingSession } from './session.js';
+import { SharingSession } from './session/session.js';
 import { DEFAULT_SETTINGS, newToken, validateSettings } from './settings.js';
 
 export const SHARE_HELP = `Usage:

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { SessionState } from '../server/api.js';
-import type { SharingSession } from '../server/session.js';
+import type { SharingSession } from '../server/session/session.js';
 import { childPids, isAlive, waitFor } from './processes.js';
 
 export interface Recovery {

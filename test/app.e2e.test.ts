@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import type { ScreenAccess, ScreenInfo, SessionState, Settings } from '../server/api.js';
 import { listX11Screens } from '../server/screens.js';
-import { SharingSession } from '../server/session.js';
+import { SharingSession } from '../server/session/session.js';
 import { DEFAULT_SETTINGS, newToken } from '../server/settings.js';
 import { AppController } from '../electron/controller.js';
 import { SettingsFile } from '../electron/settings-file.js';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SessionState, UserError } from '../server/api.js';
 import { onPath } from '../server/ffmpeg/locate.js';
-import { SharingSession, type SessionDeps } from '../server/session.js';
+import { SharingSession, type SessionDeps } from '../server/session/session.js';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
 import { percentile } from '../support/stats.js';
 import { breakEncoder, ffmpegChildren } from '../support/encoder-faults.js';

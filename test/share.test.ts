@@ -7,7 +7,7 @@ import { type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { SessionState } from '../server/api.js';
-import { SessionError, SharingSession } from '../server/session.js';
+import { SessionError, SharingSession } from '../server/session/session.js';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
 import { childPids, isAlive, killAll, runToExit, spawnTracked, waitFor } from '../support/processes.js';
 import { videoSize } from '../support/viewers.js';

@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MatroskaError } from '../matroska/errors.js';
-import { MatroskaReader } from '../matroska/reader.js';
-import type { ReaderEvent } from '../matroska/types.js';
+import { feedRun, type FeedCounts } from '../stream/feed.js';
 import type { Publisher } from '../stream/publisher.js';
-import { Timeline } from '../stream/timeline.js';
+import { Timeline, type LiveCluster } from '../stream/timeline.js';
 import { InputError } from './errors.js';
 import { Pacer } from './pacer.js';
 import type { InputSource } from './sources.js';
@@ -51,7 +50,7 @@ const DEFAULT_STALL_MS = 5000;
 
 /**
  * Reads the input, run after run when looping: bytes → MatroskaReader → Timeline → (Pacer) →
- * Publisher. Resolves when the input ends (the publisher is then ended) or the signal aborts; rejects
+ * Publisher, each run through feedRun. Resolves when the input ends (the publisher is then ended) or the signal aborts; rejects
  * with the reader's or the source's error.
  */
 export async function runPipeline(
@@ -63,8 +62,6 @@ export async function runPipeline(
   const timeline = new Timeline();
   const pacer = source.paced ? new Pacer(options.leadMs, now) : null;
   let live = false;
-  /** This run of the input has published a cluster. */
-  let runLive = false;
 
   const notify = options.onNotice ?? (() => {});
   const stallMs = options.stallMs ?? DEFAULT_STALL_MS;
@@ -83,58 +80,53 @@ export async function runPipeline(
   );
   stallCheck.unref();
 
-  const handle = async (event: ReaderEvent): Promise<number> => {
-    if (event.kind === 'header') {
-      const change = timeline.onHeader(event.header);
-      const viewersEnded = change === 'restart' ? publisher.viewerCount : 0;
-      publisher.setHeader(event.header, change);
-      if (change === 'restart') notify({ kind: 'restarted', viewersEnded });
-      return 0;
-    }
-    const cluster = timeline.place(event.cluster, now());
-    const waitMs = pacer ? pacer.delayMs(cluster.tsMs) : 0;
-    if (waitMs > 0) await sleep(waitMs, undefined, { signal }).catch(() => {});
-    if (signal.aborted) return 0;
-    cluster.arrivedMs = now();
-    publisher.publish(cluster);
-    live = true;
-    if (!runLive) {
-      runLive = true;
-      options.onLive?.();
-    }
-    return 1;
-  };
+  const pace = pacer
+    ? async (cluster: LiveCluster): Promise<void> => {
+        const waitMs = pacer.delayMs(cluster.tsMs);
+        if (waitMs > 0) await sleep(waitMs, undefined, { signal }).catch(() => {});
+      }
+    : undefined;
 
   /** One run of the input to its end; the clusters it published, and whether it stopped inside one. */
   const readRun = async (): Promise<{ clusters: number; bytes: number; truncated: boolean }> => {
-    const reader = new MatroskaReader({ maxClusterBytes: options.maxClusterBytes });
-    runLive = false;
-    let clusters = 0;
-    let bytes = 0;
+    const counts: FeedCounts = { clusters: 0, bytes: 0 };
     try {
-      for await (const chunk of source.open(signal)) {
-        bytes += chunk.length;
-        if (stalled) {
-          stalled = false;
-          notify({ kind: 'resumed', silentMs: now() - lastByteMs });
-        }
-        lastByteMs = now();
-        reading = true;
-        for (const event of reader.push(chunk)) clusters += await handle(event);
-        if (signal.aborted) return { clusters, bytes, truncated: false };
+      await feedRun(
+        source.open(signal),
+        timeline,
+        publisher,
+        {
+          now,
+          signal,
+          maxClusterBytes: options.maxClusterBytes,
+          finish: true,
+          pace,
+          onChunk: () => {
+            if (stalled) {
+              stalled = false;
+              notify({ kind: 'resumed', silentMs: now() - lastByteMs });
+            }
+            lastByteMs = now();
+            reading = true;
+          },
+          onHeader: (change, viewersEnded) => {
+            if (change === 'restart') notify({ kind: 'restarted', viewersEnded });
+          },
+          onFirstCluster: () => {
+            live = true;
+            options.onLive?.();
+          },
+        },
+        counts,
+      );
+      return { ...counts, truncated: false };
+    } catch (error) {
+      // A looped input (a pusher killed mid-write) may stop inside a cluster: that cluster is
+      // dropped and the next run is awaited. A single run's truncation is an error, as before.
+      if (options.loop && live && error instanceof MatroskaError && error.code === 'TRUNCATED') {
+        return { ...counts, truncated: true };
       }
-      if (signal.aborted || bytes === 0) return { clusters, bytes, truncated: false };
-      try {
-        for (const event of reader.end()) clusters += await handle(event);
-      } catch (error) {
-        // A looped input (a pusher killed mid-write) may stop inside a cluster: that cluster is
-        // dropped and the next run is awaited. A single run's truncation is an error, as before.
-        if (options.loop && live && error instanceof MatroskaError && error.code === 'TRUNCATED') {
-          return { clusters, bytes, truncated: true };
-        }
-        throw error;
-      }
-      return { clusters, bytes, truncated: false };
+      throw error;
     } finally {
       reading = false;
       stalled = false;

@@ -1,0 +1,63 @@
+import type { ScreenInfo, Settings } from '../api.js';
+import { captureArgs, type CapturePlatform } from '../ffmpeg/capture.js';
+import { FfmpegChild, type FfmpegExit } from '../ffmpeg/child.js';
+import { ffmpegGone } from '../ffmpeg/errors.js';
+import { isExecutable } from '../ffmpeg/locate.js';
+
+/** One running encoder, as the capture loop sees it: Matroska out, text on stderr, a way to stop it. */
+export interface Encoder {
+  /** The Matroska stream it writes. */
+  readonly output: AsyncIterable<Buffer>;
+  /** Resolves when it has exited; rejects when it could not be started at all. */
+  readonly exited: Promise<FfmpegExit>;
+  /** Its process id while it runs. */
+  readonly pid: number | null;
+  /** Its stderr text (progress blocks and error lines), as it comes. */
+  onStderr(listener: (text: string) => void): void;
+  /** Asks it to quit, harder after `graceMs`; resolves once it has exited. */
+  stop(graceMs: number): Promise<unknown>;
+  /** Kills it at once: a hung (or SIGSTOPped) encoder does not answer anything else. */
+  kill(): void;
+}
+
+/** Starts encoders for the capture loop: real ffmpeg children in the app, fakes in a unit test. */
+export interface EncoderFactory {
+  /** A new encoder capturing `screen` with the settings of now. */
+  start(screen: ScreenInfo): Encoder;
+  /** Null while the encoder can be started; the error to report when its binary is gone. */
+  gone(cause?: unknown): Error | null;
+}
+
+export interface FfmpegEncoderOptions {
+  ffmpegPath: string;
+  /** The video encoder ffmpeg is to use (libx264 unless a working hardware one was picked). */
+  encoder: string;
+  /** The settings as they are when a run starts (a restart picks up changed capture settings). */
+  settings: () => Settings;
+  platform: CapturePlatform;
+  display: string;
+}
+
+/** ffmpeg capturing the screen: one FfmpegChild a run, with `q` on stdin to stop it. */
+export function ffmpegEncoders(options: FfmpegEncoderOptions): EncoderFactory {
+  const { ffmpegPath, platform, display } = options;
+  return {
+    start(screen: ScreenInfo): Encoder {
+      const args = captureArgs(options.settings(), { platform, screen, display }, options.encoder);
+      const child = new FfmpegChild(ffmpegPath, args, { stdin: 'commands' });
+      return {
+        output: child.stdout as AsyncIterable<Buffer>,
+        exited: child.exited,
+        get pid() {
+          return child.running ? (child.process.pid ?? null) : null;
+        },
+        onStderr: (listener) => void child.process.stderr.on('data', listener),
+        stop: (graceMs) => child.stop(graceMs),
+        kill: () => void child.process.kill('SIGKILL'),
+      };
+    },
+    gone(cause?: unknown): Error | null {
+      return isExecutable(ffmpegPath) ? null : ffmpegGone(ffmpegPath, cause);
+    },
+  };
+}

@@ -1,0 +1,336 @@
+import { EventEmitter } from 'node:events';
+import type {
+  FieldError,
+  ScreenInfo,
+  SessionState,
+  SessionStats,
+  Settings,
+  ShareLinkInfo,
+  ViewerInfo,
+} from '../api.js';
+import { selectCaptureFfmpeg, workingEncoders } from '../ffmpeg/select.js';
+import { shareableLinks } from '../http/links.js';
+import { StreamServer } from '../http/server.js';
+import { validateSettings } from '../settings.js';
+import { endViewers } from '../stream/end-viewers.js';
+import { Publisher } from '../stream/publisher.js';
+import { DEFAULT_VIEWER_POLICY } from '../stream/viewer.js';
+import { CaptureLoop, type CaptureEnd } from './capture-loop.js';
+import { defaultDeps, type SessionDeps } from './deps.js';
+import { ffmpegEncoders } from './encoder.js';
+import { noPicture, SessionError, toUserError } from './errors.js';
+import { currentScreen, pickScreen, screenChangedReason, ScreenWatch } from './screen-watch.js';
+
+// What the app, `mkvcast share` and the tests use, from one place.
+export { SessionError, toUserError } from './errors.js';
+export type { SessionDeps } from './deps.js';
+
+/** Settings the running server was built with: changing one restarts the whole session. */
+const SERVER_SETTINGS: readonly (keyof Settings)[] = [
+  'port',
+  'host',
+  'maxViewers',
+  'token',
+  'ffmpegPath',
+  'encoder',
+];
+
+/**
+ * How long a stopping session gives ffmpeg to quit cleanly, and then its viewers to write out what they
+ * have queued, before cutting each off.
+ */
+const SHUTDOWN_GRACE_MS = 1000;
+
+/**
+ * One screen-sharing session: picks ffmpeg and the screen, runs the HTTP server and the capture loop
+ * (capture-loop.ts), watches the screen while live (screen-watch.ts), and reports state, viewers and
+ * stats. It alone decides the state; the parts report to it. The desktop app and `mkvcast share` both
+ * drive this.
+ *
+ * Events: 'state' (SessionState), 'viewers' (ViewerInfo[]), 'stats' (SessionStats).
+ */
+export class SharingSession extends EventEmitter {
+  private settingsValue: Settings;
+  private readonly deps: SessionDeps;
+  private current: SessionState = { kind: 'idle' };
+  private publisher: Publisher | null = null;
+  private server: StreamServer | null = null;
+  private capture: CaptureLoop | null = null;
+  private liveSinceMs = 0;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private readonly watch: ScreenWatch;
+  /** Set once this run of the session is being shut down: every way out goes through it once. */
+  private closing: Promise<void> | null = null;
+  /** Called on the capture loop's first picture while start() waits for it. */
+  private onFirstPicture: (() => void) | null = null;
+
+  constructor(settings: Settings, deps: Partial<SessionDeps> = {}) {
+    super();
+    this.settingsValue = { ...settings };
+    this.deps = defaultDeps(deps);
+    this.watch = new ScreenWatch({
+      pollMs: this.deps.screenPollMs,
+      watched: () => (this.current.kind === 'live' ? (this.capture?.screen ?? null) : null),
+      lookUp: (id) => currentScreen(this.deps, id),
+      onChanged: (screen) => this.capture?.restart(screenChangedReason(screen), screen),
+      onGone: (error) => void this.fail(error),
+    });
+  }
+
+  get state(): SessionState {
+    return this.current;
+  }
+
+  get settings(): Settings {
+    return { ...this.settingsValue };
+  }
+
+  /** The screen being shared (with the geometry in use), or null. */
+  get sharedScreen(): ScreenInfo | null {
+    return this.capture?.screen ?? null;
+  }
+
+  /** The HTTP port actually listened on (0 while not running). */
+  get port(): number {
+    return this.server?.port ?? 0;
+  }
+
+  /** PID of the running ffmpeg, for tests and diagnostics. */
+  get ffmpegPid(): number | null {
+    return this.capture?.encoderPid ?? null;
+  }
+
+  /** The links to send: one per address, LAN-looking first, with the token. */
+  get links(): ShareLinkInfo[] {
+    if (!this.server) return [];
+    return shareableLinks(this.settingsValue.host, this.server.port, this.server.streamPath).map(
+      ({ url, interfaceName, family }) => ({ url, interfaceName, family }),
+    );
+  }
+
+  viewers(): ViewerInfo[] {
+    return this.publisher?.viewerInfos() ?? [];
+  }
+
+  stats(): SessionStats {
+    const rates = this.publisher?.rates();
+    const progress = this.capture?.progress;
+    return {
+      captureFps: progress?.fps ?? 0,
+      speed: progress?.speed ?? 0,
+      bitrateKbps: rates?.bitrateKbps ?? 0,
+      droppedFrames: progress?.droppedFrames ?? 0,
+      duplicatedFrames: progress?.duplicatedFrames ?? 0,
+      segmentsHeld: this.publisher?.segments().held ?? 0,
+      uptimeSec:
+        this.current.kind === 'live' || this.current.kind === 'restarting'
+          ? Math.round((this.deps.now() - this.liveSinceMs) / 1000)
+          : 0,
+      restarts: this.capture?.restarts ?? 0,
+    };
+  }
+
+  kick(viewerId: string): boolean {
+    return this.publisher?.kick(viewerId) ?? false;
+  }
+
+  private setState(state: SessionState): void {
+    this.current = state;
+    this.emit('state', state);
+  }
+
+  /**
+   * Starts sharing. Resolves once the first frame is being served (or when stop() came first); rejects
+   * with a SessionError (or the underlying error) after setting the state to `error` with the message
+   * and the fix.
+   */
+  async start(): Promise<void> {
+    if (this.current.kind !== 'idle' && this.current.kind !== 'error') {
+      throw new SessionError('NOT_RUNNING', 'Sharing is already running.', 'Stop it first.');
+    }
+    this.closing = null;
+    this.setState({ kind: 'starting' });
+    try {
+      const { settings, errors } = validateSettings(this.settingsValue);
+      if (errors.length > 0) {
+        throw new SessionError(
+          'INVALID_SETTINGS',
+          errors[0].message,
+          'Correct the setting and start again.',
+          errors[0].field,
+          errors,
+        );
+      }
+      const ffmpeg = await selectCaptureFfmpeg(this.deps.platform, settings.ffmpegPath, this.deps.env);
+      if (settings.encoder && !(await workingEncoders(ffmpeg)).includes(settings.encoder)) {
+        throw new SessionError(
+          'ENCODER_UNAVAILABLE',
+          `The encoder ${settings.encoder} does not work with this ffmpeg on this machine.`,
+          'Leave the encoder empty to use libx264.',
+          'encoder',
+        );
+      }
+      const screen = pickScreen(await this.deps.listScreens(), settings.screenId);
+      const publisher = new Publisher({ policy: DEFAULT_VIEWER_POLICY, now: this.deps.now });
+      this.publisher = publisher;
+      publisher.on('viewers', (list: ViewerInfo[]) => this.emit('viewers', list));
+      this.server = new StreamServer({
+        host: settings.host,
+        port: settings.port,
+        maxViewers: settings.maxViewers,
+        maxViewersPerAddress: this.deps.maxViewersPerAddress,
+        cors: this.deps.cors,
+        token: settings.token,
+        publisher,
+        source: () => ({
+          state: this.current.kind === 'live' ? 'live' : this.current.kind === 'error' ? 'error' : 'waiting',
+          input: `screen ${this.capture?.screen.id ?? ''} ${this.deps.display}`.trim(),
+        }),
+      });
+      await this.server.listen();
+      if (this.closing) {
+        // stop() came while this was starting: what was built since then is closed here.
+        await this.closeEverything();
+        return;
+      }
+      this.capture = new CaptureLoop({
+        encoders: ffmpegEncoders({
+          ffmpegPath: ffmpeg.path,
+          encoder: settings.encoder || 'libx264',
+          settings: () => this.settingsValue,
+          platform: this.deps.platform,
+          display: this.deps.display,
+        }),
+        publisher,
+        screen,
+        lookUpScreen: (id) => currentScreen(this.deps, id),
+        now: this.deps.now,
+        backoffMs: this.deps.backoffMs,
+        maxFailures: this.deps.maxFailures,
+        watchdogMs: this.deps.watchdogMs,
+        reports: {
+          picture: (first) => {
+            if (first) this.onFirstPicture?.();
+            else if (this.current.kind === 'restarting')
+              this.setState({ kind: 'live', since: new Date().toISOString() });
+          },
+          restarting: (reason, attempt) => this.setState({ kind: 'restarting', reason, attempt }),
+        },
+      });
+      const ended = this.capture.run();
+      const first = await this.firstPicture(ended);
+      if (first !== 'live') {
+        if (first.kind === 'stopped') return; // stop() came first and sets the state
+        throw first.error;
+      }
+      // From now on a loop that gives up ends the session with its error.
+      void ended.then((end) => {
+        if (end.kind === 'failed') void this.fail(end.error);
+      });
+      this.liveSinceMs = this.deps.now();
+      this.setState({ kind: 'live', since: new Date().toISOString() });
+      this.startTimers();
+    } catch (error) {
+      await this.shutdown();
+      this.setState({ kind: 'error', error: toUserError(error) });
+      throw error;
+    }
+  }
+
+  /** The first picture of the capture loop, or how it ended before one, or a timeout. */
+  private firstPicture(ended: Promise<CaptureEnd>): Promise<'live' | CaptureEnd> {
+    return new Promise<'live' | CaptureEnd>((resolve) => {
+      const settle = (outcome: 'live' | CaptureEnd): void => {
+        clearTimeout(timer);
+        this.onFirstPicture = null;
+        resolve(outcome);
+      };
+      const timer = setTimeout(
+        () => settle({ kind: 'failed', error: noPicture() }),
+        this.deps.firstFrameTimeoutMs,
+      );
+      this.onFirstPicture = () => settle('live');
+      void ended.then(settle);
+    });
+  }
+
+  private startTimers(): void {
+    this.tickTimer = setInterval(() => {
+      this.emit('stats', this.stats());
+      if (this.publisher && this.publisher.viewerCount > 0)
+        this.emit('viewers', this.publisher.viewerInfos());
+    }, 1000);
+    this.tickTimer.unref();
+    this.watch.start();
+  }
+
+  /** Notices a resolution change or an unplugged screen while live (the watch does this on a timer). */
+  checkScreen(): Promise<void> {
+    return this.watch.check();
+  }
+
+  /**
+   * New settings. Returns the field errors (nothing changes then). While sharing, capture settings
+   * restart the encoder (viewers stay when the picture size is unchanged); server settings (port, host,
+   * max viewers, token, ffmpeg, encoder) restart the whole session.
+   */
+  async updateSettings(next: Settings): Promise<FieldError[]> {
+    const { settings, errors } = validateSettings(next);
+    if (errors.length > 0) return errors;
+    const before = this.settingsValue;
+    this.settingsValue = settings;
+    const running = this.current.kind === 'live' || this.current.kind === 'restarting';
+    if (!running) return [];
+    const changed = (Object.keys(settings) as (keyof Settings)[]).filter((k) => settings[k] !== before[k]);
+    if (changed.length === 0) return [];
+    if (changed.some((k) => SERVER_SETTINGS.includes(k))) {
+      await this.stop();
+      await this.start();
+    } else {
+      const screen = changed.includes('screenId')
+        ? pickScreen(await this.deps.listScreens(), settings.screenId)
+        : undefined;
+      this.capture?.restart(`settings changed (${changed.join(', ')})`, screen);
+    }
+    return [];
+  }
+
+  /** Ends sharing with an error the user sees (the loop gave up, the screen is gone). */
+  private async fail(error: unknown): Promise<void> {
+    if (this.closing) return; // already stopping: that way out wins
+    await this.shutdown();
+    this.setState({ kind: 'error', error: toUserError(error) });
+  }
+
+  /** Stops sharing: ffmpeg gone, viewers' streams ended, port free. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.current.kind === 'idle') return;
+    if (this.current.kind !== 'error') this.setState({ kind: 'stopping' });
+    await this.shutdown();
+    this.setState({ kind: 'idle' });
+  }
+
+  /** The one way out of a running session, whatever the reason; later calls wait for the first. */
+  private shutdown(): Promise<void> {
+    this.closing ??= this.closeEverything();
+    return this.closing;
+  }
+
+  private async closeEverything(): Promise<void> {
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    this.tickTimer = null;
+    this.watch.stop();
+    this.onFirstPicture = null;
+    const capture = this.capture;
+    if (capture) await capture.stop(SHUTDOWN_GRACE_MS);
+    // Players see the end of the stream rather than a broken connection.
+    if (this.publisher) await endViewers(this.publisher, SHUTDOWN_GRACE_MS);
+    const server = this.server;
+    this.server = null;
+    if (server) await server.close();
+    this.publisher?.removeAllListeners();
+    this.publisher = null;
+    this.capture = null;
+    this.emit('viewers', []);
+  }
+}
