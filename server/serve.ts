@@ -159,6 +159,11 @@ export class ServeService {
         this.state = 'waiting';
         say(`A push to ${input} was dropped: ${notice.message} Waiting for the next one.`);
         return;
+      case 'discontinuity':
+        say(
+          `The timestamps of ${input} jumped ${notice.jumpMs > 0 ? 'forward' : 'back'} by ${formatJump(notice.jumpMs)}; the stream goes on from the previous frame.`,
+        );
+        return;
       case 'run-ended':
         if (!this.isPushed) return; // a looped file starts again at once
         this.state = 'waiting';
@@ -213,4 +218,13 @@ export class ServeService {
     if (this.finished) await this.finished.catch(() => {});
     else await this.source.close();
   }
+}
+
+/** A timestamp jump for the log: `3.2 s`, `1.0 h`, `12 days`. */
+function formatJump(jumpMs: number): string {
+  const sec = Math.abs(jumpMs) / 1000;
+  if (sec < 120) return `${sec.toFixed(1)} s`;
+  if (sec < 7200) return `${(sec / 60).toFixed(1)} min`;
+  if (sec < 172_800) return `${(sec / 3600).toFixed(1)} h`;
+  return `${Math.round(sec / 86_400)} days`;
 }

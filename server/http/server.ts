@@ -162,7 +162,7 @@ export class StreamServer {
         channels,
       })),
       bitrateKbps: rates.bitrateKbps,
-      fps: rates.clustersPerSec,
+      fps: rates.fps,
       segments: publisher.segments(),
       fanout: publisher.fanout(),
       uptimeSec: Math.round((Date.now() - this.startedAtMs) / 1000),

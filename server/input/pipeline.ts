@@ -38,13 +38,16 @@ export interface PipelineOptions {
  *   with the viewers connected. `truncated` says it stopped inside a cluster, which was dropped.
  * - `run-failed`: a run of an input that waits for each run (TCP) sent something unreadable; it is
  *   dropped and the next pusher awaited, so that no pusher can stop the server.
+ * - `discontinuity`: the input's timestamps jumped by `jumpMs` (see Timeline); the stream went on one
+ *   frame after the previous one.
  */
 export type PipelineNotice =
   | { kind: 'stalled'; silentMs: number }
   | { kind: 'resumed'; silentMs: number }
   | { kind: 'restarted'; viewersEnded: number }
   | { kind: 'run-ended'; truncated: boolean }
-  | { kind: 'run-failed'; message: string };
+  | { kind: 'run-failed'; message: string }
+  | { kind: 'discontinuity'; jumpMs: number };
 
 const DEFAULT_STALL_MS = 5000;
 
@@ -112,6 +115,7 @@ export async function runPipeline(
           onHeader: (change, viewersEnded) => {
             if (change === 'restart') notify({ kind: 'restarted', viewersEnded });
           },
+          onDiscontinuity: (jumpMs) => notify({ kind: 'discontinuity', jumpMs }),
           onFirstCluster: () => {
             live = true;
             options.onLive?.();

@@ -63,6 +63,7 @@ interface Part {
   sawVideo: boolean;
   keyframe: boolean;
   lastBlockOffset: number | null;
+  videoFrames: number;
   /** Pairs (absolute offset of a block's relative timestamp, its value in this part). */
   rewrites: number[];
 }
@@ -239,7 +240,16 @@ export class ClusterReader {
 
   private newPart(start: number, shift: number, original: boolean): Part {
     const keyframe = this.context.videoTracks.size === 0;
-    return { start, original, shift, sawVideo: false, keyframe, lastBlockOffset: null, rewrites: [] };
+    return {
+      start,
+      original,
+      shift,
+      sawVideo: false,
+      keyframe,
+      lastBlockOffset: null,
+      videoFrames: 0,
+      rewrites: [],
+    };
   }
 
   private onBlock(events: ReaderEvent[], elementStart: number, block: BlockHeader, keyframe: boolean): void {
@@ -272,6 +282,7 @@ export class ClusterReader {
         part.sawVideo = true;
         part.keyframe = true;
       }
+      part.videoFrames += 1;
     }
     const offset = block.relative - part.shift;
     if (!part.original) {
@@ -311,6 +322,7 @@ export class ClusterReader {
       keyframe: part.keyframe,
       unknownSize: this.unknownSize,
       lastBlockOffset: part.lastBlockOffset ?? 0,
+      videoFrames: part.videoFrames,
     };
     let cluster: Cluster;
     if (part.original) {

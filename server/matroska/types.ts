@@ -52,6 +52,8 @@ export interface Cluster {
   unknownSize: boolean;
   /** Largest block timestamp in the cluster relative to `timestamp` (0 when it has no block), scale units. */
   lastBlockOffset: number;
+  /** Blocks of a video track in the cluster: its video frames (absent where a test builds a cluster by hand). */
+  videoFrames?: number;
 }
 
 export type ReaderEvent = { kind: 'header'; header: InitHeader } | { kind: 'cluster'; cluster: Cluster };

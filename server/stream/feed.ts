@@ -30,6 +30,8 @@ export interface FeedOptions {
   onHeader?: (change: HeaderChange, viewersEnded: number) => void;
   /** The run's first cluster went out. */
   onFirstCluster?: () => void;
+  /** The input's timestamps jumped by `jumpMs` (see Timeline's DISCONTINUITY_MS); said once a jump. */
+  onDiscontinuity?: (jumpMs: number) => void;
 }
 
 /**
@@ -58,6 +60,7 @@ export async function feedRun(
       return;
     }
     const cluster = timeline.place(event.cluster, now());
+    if (cluster.jumpMs !== undefined) options.onDiscontinuity?.(cluster.jumpMs);
     if (options.pace) await options.pace(cluster);
     if (signal?.aborted) return;
     cluster.arrivedMs = now();

@@ -45,7 +45,7 @@ export class Publisher extends EventEmitter {
   private readonly perAddress = new Map<string, number>();
   private initHeader: InitHeader | null = null;
   private ended = false;
-  private recent: { atMs: number; bytes: number }[] = [];
+  private recent: { atMs: number; bytes: number; videoFrames: number }[] = [];
   private droppedCount = 0;
   private viewersEventPending = false;
   /** Fan-out times of the last clusters (ms from arrival to the last viewer's write), a ring. */
@@ -86,7 +86,11 @@ export class Publisher extends EventEmitter {
   publish(cluster: LiveCluster): void {
     if (this.ended) return;
     this.ring.add(cluster);
-    this.recent.push({ atMs: cluster.arrivedMs, bytes: cluster.cluster.bytes.length });
+    this.recent.push({
+      atMs: cluster.arrivedMs,
+      bytes: cluster.cluster.bytes.length,
+      videoFrames: cluster.cluster.videoFrames ?? 0,
+    });
     if (this.recent.length > 4096 || this.recent[0].atMs < cluster.arrivedMs - RATE_WINDOW_MS * 2) {
       this.recent = this.recent.filter((r) => r.atMs >= cluster.arrivedMs - RATE_WINDOW_MS);
     }
@@ -173,16 +177,22 @@ export class Publisher extends EventEmitter {
     return this.droppedCount;
   }
 
-  /** Input rate over the last few seconds. */
-  rates(): { bitrateKbps: number; clustersPerSec: number } {
+  /**
+   * Input rates over the last few seconds: bits per second, and video frames (blocks of a video track)
+   * per second. Not clusters: a cluster may hold one frame or several (ffmpeg's 40 ms clusters hold two
+   * frames of a 30 fps stream about half the time, which read as 16 "fps"), and none of the audio.
+   * Frames are counted after the first cluster of the window, over the time since it arrived.
+   */
+  rates(): { bitrateKbps: number; fps: number } {
     const nowMs = this.options.now();
     const windowed = this.recent.filter((r) => r.atMs >= nowMs - RATE_WINDOW_MS);
-    if (windowed.length < 2) return { bitrateKbps: 0, clustersPerSec: 0 };
+    if (windowed.length < 2) return { bitrateKbps: 0, fps: 0 };
     const spanMs = Math.max(nowMs - windowed[0].atMs, 1);
     const bytes = windowed.reduce((sum, r) => sum + r.bytes, 0);
+    const frames = windowed.reduce((sum, r) => sum + r.videoFrames, 0) - windowed[0].videoFrames;
     return {
       bitrateKbps: Math.round((bytes * 8) / spanMs),
-      clustersPerSec: Math.round((windowed.length * 10000) / spanMs) / 10,
+      fps: Math.round((frames * 10000) / spanMs) / 10,
     };
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Timeline } from './timeline.js';
+import { DISCONTINUITY_MS, Timeline } from './timeline.js';
 import { makeCluster, makeHeader } from '../../support/stream-clusters.js';
 
 describe('Timeline', () => {
@@ -51,5 +51,59 @@ describe('Timeline', () => {
     header.timestampScaleNs = 100_000; // 0.1 ms units
     timeline.onHeader(header);
     assert.equal(timeline.place(makeCluster(12345, true), 0).tsMs, 1234.5);
+  });
+
+  it('a cluster that jumps +2^40 ms is a discontinuity: it and the clusters after it go on one frame after the last', () => {
+    const timeline = new Timeline();
+    timeline.onHeader(makeHeader());
+    const input = [0, 40, 80, 2 ** 40, 2 ** 40 + 40, 120, 160];
+    // Only the parsed Timestamp matters here (the hand-built bytes hold 32 bits).
+    const placed = input.map((ts, i) => timeline.place({ ...makeCluster(0, i === 0), timestamp: ts }, 0));
+    assert.deepEqual(
+      placed.map((p) => p.ts),
+      [0, 40, 80, 120, 160, 200, 240],
+    );
+    assert.deepEqual(
+      placed.map((p) => p.jumpMs),
+      [undefined, undefined, undefined, 2 ** 40 - 80, undefined, 120 - (2 ** 40 + 40), undefined],
+    );
+  });
+
+  it('a jump back past the threshold goes on one frame after the last instead of freezing at it', () => {
+    const timeline = new Timeline();
+    timeline.onHeader(makeHeader());
+    const placed = [86_400_000, 86_400_040, 1000, 1040].map((ts, i) =>
+      timeline.place(makeCluster(ts, i === 0), 0),
+    );
+    assert.deepEqual(
+      placed.map((p) => p.ts),
+      [86_400_000, 86_400_040, 86_400_080, 86_400_120],
+    );
+    assert.equal(placed[2].jumpMs, 1000 - 86_400_040);
+    assert.equal(placed[2].gapBefore, 40);
+  });
+
+  it('a one-day gap in a file is one discontinuity; steps up to the threshold stay media time', () => {
+    const timeline = new Timeline();
+    timeline.onHeader(makeHeader());
+    const day = 86_400_000;
+    const input = [0, 40, 80, 80 + DISCONTINUITY_MS, 120 + DISCONTINUITY_MS, day, day + 40];
+    const placed = input.map((ts, i) => timeline.place(makeCluster(ts, i === 0), 0));
+    assert.deepEqual(
+      placed.map((p) => p.ts),
+      [
+        0,
+        40,
+        80,
+        80 + DISCONTINUITY_MS,
+        120 + DISCONTINUITY_MS,
+        160 + DISCONTINUITY_MS,
+        200 + DISCONTINUITY_MS,
+      ],
+    );
+    assert.deepEqual(
+      placed.flatMap((p) => (p.jumpMs === undefined ? [] : [p.jumpMs])),
+      [day - 120 - DISCONTINUITY_MS],
+    );
   });
 });

@@ -16,6 +16,11 @@ export interface LiveCluster {
   arrivedMs: number;
   /** Rewritten cluster heads by output timestamp (negative keys: chunk-framed), shared by the viewers that need the same one. */
   prefixes?: Map<number, Buffer>;
+  /**
+   * Set on the first cluster after a discontinuity: how far the input's timestamps jumped (ms, negative
+   * when back). The timeline itself went on one frame gap after the previous cluster.
+   */
+  jumpMs?: number;
 }
 
 export function sameTracks(a: InitHeader, b: InitHeader): boolean {
@@ -27,6 +32,17 @@ export function sameTracks(a: InitHeader, b: InitHeader): boolean {
 }
 
 const DEFAULT_GAP_MS = 33;
+
+/**
+ * A step between two clusters of one run larger than this, forward or back, is a discontinuity, not
+ * media time: a muxer's clock that jumped (one cluster at +2^40 ms in a push), a file cut from two
+ * recordings (a one-day gap), a pusher's counter that wrapped. Kept as it is, a jump forward pins
+ * every later cluster to the outlier (the "never go back" rule) and freezes players and the pacer for
+ * as long as the jump; so the timeline goes on one frame gap after the previous cluster instead. A
+ * real input never has such a step inside one run: frames (or audio packets) come every few tens of
+ * ms, and a capture that stalls restarts as a new run, which is spliced the same way.
+ */
+export const DISCONTINUITY_MS = 5000;
 
 /**
  * Maps the input's cluster timestamps onto one timeline that never goes back: when the input starts
@@ -67,18 +83,24 @@ export class Timeline {
       this.newGeneration = false;
       if (this.lastTs !== null) {
         // Continue one frame gap after the last cluster of the previous run.
-        const gap = this.lastGap > 0 ? this.lastGap : Math.round(DEFAULT_GAP_MS * unitsPerMs);
-        this.generationOffset = this.lastTs + gap - cluster.timestamp;
+        this.generationOffset = this.lastTs + this.frameGap(unitsPerMs) - cluster.timestamp;
       } else {
         this.generationOffset = 0;
       }
     }
     let ts = cluster.timestamp + this.generationOffset;
+    let jumpMs: number | undefined;
+    if (this.lastTs !== null && Math.abs(ts - this.lastTs) > DISCONTINUITY_MS * unitsPerMs) {
+      jumpMs = (ts - this.lastTs) / unitsPerMs;
+      const gap = this.frameGap(unitsPerMs);
+      this.generationOffset = this.lastTs + gap - cluster.timestamp;
+      ts = this.lastTs + gap;
+    }
     if (this.lastTs !== null && ts < this.lastTs) ts = this.lastTs; // never go back in time
     const gapBefore = this.lastTs === null ? 0 : ts - this.lastTs;
     if (gapBefore > 0) this.lastGap = gapBefore;
     this.lastTs = ts;
-    return {
+    const placed: LiveCluster = {
       cluster,
       body: cluster.bytes.subarray(cluster.timestampEnd),
       ts,
@@ -87,5 +109,12 @@ export class Timeline {
       keyframe: cluster.keyframe,
       arrivedMs,
     };
+    if (jumpMs !== undefined) placed.jumpMs = jumpMs;
+    return placed;
+  }
+
+  /** The last step between two clusters (units), or one frame at 30 fps before there is one. */
+  private frameGap(unitsPerMs: number): number {
+    return this.lastGap > 0 ? this.lastGap : Math.round(DEFAULT_GAP_MS * unitsPerMs);
   }
 }
