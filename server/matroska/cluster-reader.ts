@@ -64,6 +64,9 @@ interface Part {
   keyframe: boolean;
   lastBlockOffset: number | null;
   videoFrames: number;
+  /** Relative time of the keyframe that starts an uncut part; null otherwise. */
+  keyRelative: number | null;
+  leadingBlocks: number[];
   /** Pairs (absolute offset of a block's relative timestamp, its value in this part). */
   rewrites: number[];
 }
@@ -105,7 +108,8 @@ export class ClusterReader {
     const group = this.group;
     if (group !== null && this.pos >= group.end) {
       this.group = null;
-      if (group.block !== null) this.onBlock(events, group.start, group.block, !group.hasReference);
+      if (group.block !== null)
+        this.onBlock(events, group.start, group.end, group.block, !group.hasReference);
       return true;
     }
     if (this.pos >= this.declaredEnd || this.pos >= this.context.segmentEnd) {
@@ -134,7 +138,7 @@ export class ClusterReader {
         const block = this.readBlockHeader(element);
         if (block === null) return false;
         this.pos = element.end;
-        this.onBlock(events, element.start, block, (block.flags & 0x80) !== 0);
+        this.onBlock(events, element.start, element.end, block, (block.flags & 0x80) !== 0);
         return true;
       }
       case ID.BlockGroup:
@@ -248,11 +252,19 @@ export class ClusterReader {
       keyframe,
       lastBlockOffset: null,
       videoFrames: 0,
+      keyRelative: null,
+      leadingBlocks: [],
       rewrites: [],
     };
   }
 
-  private onBlock(events: ReaderEvent[], elementStart: number, block: BlockHeader, keyframe: boolean): void {
+  private onBlock(
+    events: ReaderEvent[],
+    elementStart: number,
+    elementEnd: number,
+    block: BlockHeader,
+    keyframe: boolean,
+  ): void {
     if (this.timestamp === null) throw this.missingTimestamp(elementStart);
     let part = this.part;
     if (this.context.videoTracks.has(block.track)) {
@@ -283,6 +295,11 @@ export class ClusterReader {
         part.keyframe = true;
       }
       part.videoFrames += 1;
+      if (part.keyframe && part.original && part.keyRelative === null) part.keyRelative = block.relative;
+      else if (part.keyRelative !== null && block.relative < part.keyRelative) {
+        // Shown before the keyframe but decoded after it: an open GOP's leading frame (see Cluster.leadingBlocks).
+        part.leadingBlocks.push(elementStart - part.start, elementEnd - part.start);
+      }
     }
     const offset = block.relative - part.shift;
     if (!part.original) {
@@ -323,6 +340,7 @@ export class ClusterReader {
       unknownSize: this.unknownSize,
       lastBlockOffset: part.lastBlockOffset ?? 0,
       videoFrames: part.videoFrames,
+      ...(part.leadingBlocks.length > 0 ? { leadingBlocks: part.leadingBlocks } : {}),
     };
     let cluster: Cluster;
     if (part.original) {

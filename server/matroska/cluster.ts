@@ -84,3 +84,24 @@ export function clusterPrefix(cluster: Cluster, newTimestamp: number): Buffer {
 export function withClusterTimestamp(cluster: Cluster, newTimestamp: number): Buffer {
   return Buffer.concat([clusterPrefix(cluster, newTimestamp), cluster.bytes.subarray(cluster.timestampEnd)]);
 }
+
+/**
+ * A copy of `cluster` without the children at `ranges` ((start, end) offset pairs in `cluster.bytes`,
+ * in order, after its Timestamp): what a viewer that starts at this keyframe gets instead of an open
+ * GOP's leading frames. The size field is left as it was; `clusterPrefix` writes the new one.
+ */
+export function withoutBlocks(cluster: Cluster, ranges: readonly number[]): Cluster {
+  const kept: Buffer[] = [];
+  let at = 0;
+  for (let i = 0; i + 1 < ranges.length; i += 2) {
+    if (ranges[i] < Math.max(at, cluster.timestampEnd) || ranges[i + 1] < ranges[i]) {
+      throw new RangeError('block ranges must be in order and after the cluster Timestamp');
+    }
+    kept.push(cluster.bytes.subarray(at, ranges[i]));
+    at = ranges[i + 1];
+  }
+  kept.push(cluster.bytes.subarray(at));
+  const { leadingBlocks: _dropped, ...rest } = cluster;
+  void _dropped;
+  return { ...rest, bytes: Buffer.concat(kept) };
+}

@@ -54,6 +54,13 @@ export interface Cluster {
   lastBlockOffset: number;
   /** Blocks of a video track in the cluster: its video frames (absent where a test builds a cluster by hand). */
   videoFrames?: number;
+  /**
+   * In a cluster that starts with a keyframe: the video blocks after it whose timestamp is before the
+   * keyframe's, as (start, end) offset pairs in `bytes`. In an open GOP these leading frames refer to the
+   * GOP before, which a viewer that starts here never had (ffmpeg: "Missing reference picture", "mmco:
+   * unref short failure"); such a viewer gets the cluster without them. Absent when there is none.
+   */
+  leadingBlocks?: number[];
 }
 
 export type ReaderEvent = { kind: 'header'; header: InitHeader } | { kind: 'cluster'; cluster: Cluster };

@@ -21,6 +21,8 @@ export interface LiveCluster {
    * when back). The timeline itself went on one frame gap after the previous cluster.
    */
   jumpMs?: number;
+  /** The same cluster without its leading frames, for viewers that start at it (see Cluster.leadingBlocks). */
+  entry?: LiveCluster;
 }
 
 export function sameTracks(a: InitHeader, b: InitHeader): boolean {

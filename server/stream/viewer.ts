@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Writable } from 'node:stream';
-import { clusterPrefix } from '../matroska/cluster.js';
+import { clusterPrefix, withoutBlocks } from '../matroska/cluster.js';
 import type { ViewerInfo } from '../api.js';
 import type { LiveCluster } from './timeline.js';
 
@@ -100,6 +100,20 @@ function headFor(lc: LiveCluster, t: number, framing: Framing): Buffer {
 }
 
 /**
+ * `lc` for a viewer that starts decoding at it: without an open GOP's leading frames (which refer to the
+ * GOP before, which this viewer never had), made once and shared; `lc` itself when it has none.
+ */
+function entryFor(lc: LiveCluster): LiveCluster {
+  const leading = lc.cluster.leadingBlocks;
+  if (!leading) return lc;
+  if (!lc.entry) {
+    const cluster = withoutBlocks(lc.cluster, leading);
+    lc.entry = { ...lc, cluster, body: cluster.bytes.subarray(cluster.timestampEnd), prefixes: new Map() };
+  }
+  return lc.entry;
+}
+
+/**
  * One viewer: owns its HTTP response socket, writes shared cluster Buffers to it with the cluster
  * timestamp rewritten so its stream starts at 0, queues by reference while the socket is full, and
  * decides (here and only here) what happens when it falls behind: skip to the next keyframe, and drop
@@ -119,6 +133,8 @@ export class Viewer extends EventEmitter {
   /** Output timestamp = timeline ts − base, so the stream starts at 0 and stays continuous after a skip. */
   private base = 0;
   private lastOutTs = -1;
+  /** The keyframe cluster this viewer starts (or starts again) decoding at. */
+  private entry: LiveCluster | null = null;
   private bytesSent = 0;
   private skips = 0;
   private skipTimesMs: number[] = [];
@@ -161,6 +177,7 @@ export class Viewer extends EventEmitter {
       this.waitingForKeyframe = false;
       // The first cluster after a start or a skip continues one source frame gap after the last one.
       this.base = this.lastOutTs < 0 ? cluster.ts : cluster.ts - (this.lastOutTs + cluster.gapBefore);
+      this.entry = cluster;
     }
     if (this.waitingForDrain || this.queue.length > 0) {
       this.queue.push({ cluster, enqueuedMs: this.now() });
@@ -248,7 +265,12 @@ export class Viewer extends EventEmitter {
     if (!ok && this.sink.writableLength > 0) this.waitForDrain();
   }
 
-  private writeCluster(lc: LiveCluster): void {
+  private writeCluster(queued: LiveCluster): void {
+    let lc = queued;
+    if (queued === this.entry) {
+      this.entry = null;
+      lc = entryFor(queued);
+    }
     const t = Math.max(0, lc.ts - this.base);
     const head = headFor(lc, t, this.framing);
     this.lastOutTs = t;
@@ -307,6 +329,7 @@ export class Viewer extends EventEmitter {
     if (keyAt > 0) {
       const key = this.queue[0].cluster;
       this.base = key.ts - (this.lastOutTs + key.gapBefore);
+      this.entry = key;
     } else {
       this.waitingForKeyframe = true;
     }
