@@ -106,4 +106,15 @@ describe('Timeline', () => {
       [day - 120 - DISCONTINUITY_MS],
     );
   });
+
+  it('a splice continues after the last block of the previous run, not its last cluster Timestamp', () => {
+    const timeline = new Timeline();
+    timeline.onHeader(makeHeader());
+    timeline.place(makeCluster(0, true), 0);
+    // ffmpeg's 40 ms clusters: audio blocks (or more frames) up to 60 ms after the Timestamp.
+    timeline.place({ ...makeCluster(40, false), lastBlockOffset: 60 }, 0);
+    timeline.onHeader(makeHeader());
+    const next = timeline.place(makeCluster(0, true), 0);
+    assert.equal(next.ts, 40 + 60 + 40);
+  });
 });

@@ -56,6 +56,12 @@ export class Timeline {
   private generationOffset = 0;
   private newGeneration = false;
   private lastTs: number | null = null;
+  /**
+   * The latest block time placed so far (a cluster's blocks may run past its Timestamp: audio after the
+   * video, frames of a 40 ms cluster): a splice or a discontinuity continues after it, or the stream's
+   * block times would go back and players' demuxers report non-monotonic DTS.
+   */
+  private lastEndTs = 0;
   private lastGap = 0;
 
   /**
@@ -69,6 +75,7 @@ export class Timeline {
     if (!previous) return 'first';
     if (sameTracks(previous, header)) return 'splice';
     this.lastTs = null;
+    this.lastEndTs = 0;
     this.generationOffset = 0;
     return 'restart';
   }
@@ -85,7 +92,7 @@ export class Timeline {
       this.newGeneration = false;
       if (this.lastTs !== null) {
         // Continue one frame gap after the last cluster of the previous run.
-        this.generationOffset = this.lastTs + this.frameGap(unitsPerMs) - cluster.timestamp;
+        this.generationOffset = this.lastEndTs + this.frameGap(unitsPerMs) - cluster.timestamp;
       } else {
         this.generationOffset = 0;
       }
@@ -95,13 +102,14 @@ export class Timeline {
     if (this.lastTs !== null && Math.abs(ts - this.lastTs) > DISCONTINUITY_MS * unitsPerMs) {
       jumpMs = (ts - this.lastTs) / unitsPerMs;
       const gap = this.frameGap(unitsPerMs);
-      this.generationOffset = this.lastTs + gap - cluster.timestamp;
-      ts = this.lastTs + gap;
+      this.generationOffset = this.lastEndTs + gap - cluster.timestamp;
+      ts = this.lastEndTs + gap;
     }
     if (this.lastTs !== null && ts < this.lastTs) ts = this.lastTs; // never go back in time
     const gapBefore = this.lastTs === null ? 0 : ts - this.lastTs;
     if (gapBefore > 0) this.lastGap = gapBefore;
     this.lastTs = ts;
+    this.lastEndTs = Math.max(this.lastEndTs, ts + Math.max(0, cluster.lastBlockOffset));
     const placed: LiveCluster = {
       cluster,
       body: cluster.bytes.subarray(cluster.timestampEnd),

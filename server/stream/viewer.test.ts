@@ -113,6 +113,30 @@ describe('Viewer', () => {
     assert.ok(viewer.info().skips >= 3);
   });
 
+  it('after a skip the next keyframe comes after the last block written, not just the last cluster Timestamp', () => {
+    const c = clock();
+    const sink = new FakeSocket(256);
+    const viewer = new Viewer(meta, sink, { ...DEFAULT_VIEWER_POLICY, maxLagMs: 500 }, c.now);
+    // Each cluster's blocks run 30 ms past its Timestamp (audio after the video, two frames in one cluster).
+    const clusters = liveClusters(60, { gop: 10 });
+    for (const lc of clusters) lc.cluster = { ...lc.cluster, lastBlockOffset: 30 };
+    viewer.start(makeHeader().bytes, [clusters[0]]);
+    sink.reading = false;
+    let i = 1;
+    while (viewer.info().skips < 1 && i < clusters.length) {
+      c.advance(40);
+      viewer.push(clusters[i++]);
+    }
+    assert.equal(viewer.info().skips, 1);
+    sink.resume();
+    for (; i < 40; i++) viewer.push(clusters[i]);
+    const got = parseClusters(sink.received, makeHeader().bytes.length);
+    const jump = got.findIndex((g, k) => k > 0 && g.ts - got[k - 1].ts !== 40);
+    assert.ok(jump > 0, 'a skip happened');
+    assert.equal(got[jump].keyframe, true);
+    assert.equal(got[jump].ts - got[jump - 1].ts, 30 + 40, 'one cluster gap after the last block');
+  });
+
   it('lag is how long the oldest queued cluster has waited', async () => {
     const c = clock();
     const sink = new FakeSocket(16);

@@ -130,9 +130,17 @@ export class Viewer extends EventEmitter {
   private blockedSinceMs: number | null = null;
   /** Not started yet (no keyframe written), or skipped: non-keyframe clusters are dropped until one comes. */
   private waitingForKeyframe = true;
-  /** Output timestamp = timeline ts − base, so the stream starts at 0 and stays continuous after a skip. */
+  /**
+   * Output timestamp = timeline ts − base, so the stream starts at 0 and stays continuous after a skip.
+   * It starts at 0 even with B-frames: with 16 random joins each on x264 defaults (B-frames), HEVC and
+   * VP9, and across --loop restarts (test/timestamps.test.ts), ffmpeg decodes from a keyframe at 0 with
+   * an empty stderr, so no reorder offset is added. A skip continues after the last block written
+   * (lastOutEndTs), not after the last cluster Timestamp, so block times never go back.
+   */
   private base = 0;
   private lastOutTs = -1;
+  /** The latest output block time written (a cluster's blocks may run past its Timestamp). */
+  private lastOutEndTs = -1;
   /** The keyframe cluster this viewer starts (or starts again) decoding at. */
   private entry: LiveCluster | null = null;
   private bytesSent = 0;
@@ -176,7 +184,7 @@ export class Viewer extends EventEmitter {
       if (!cluster.keyframe) return;
       this.waitingForKeyframe = false;
       // The first cluster after a start or a skip continues one source frame gap after the last one.
-      this.base = this.lastOutTs < 0 ? cluster.ts : cluster.ts - (this.lastOutTs + cluster.gapBefore);
+      this.base = this.lastOutTs < 0 ? cluster.ts : cluster.ts - (this.lastOutEndTs + cluster.gapBefore);
       this.entry = cluster;
     }
     if (this.waitingForDrain || this.queue.length > 0) {
@@ -274,6 +282,7 @@ export class Viewer extends EventEmitter {
     const t = Math.max(0, lc.ts - this.base);
     const head = headFor(lc, t, this.framing);
     this.lastOutTs = t;
+    this.lastOutEndTs = Math.max(this.lastOutEndTs, t + Math.max(0, lc.cluster.lastBlockOffset));
     this.bytesSent += head.length + lc.body.length;
     // cork/uncork turns the writes into one writev: one syscall per cluster per viewer.
     this.sink.cork();
@@ -328,7 +337,7 @@ export class Viewer extends EventEmitter {
     for (const d of dropped) this.queueBytes -= d.cluster.cluster.bytes.length;
     if (keyAt > 0) {
       const key = this.queue[0].cluster;
-      this.base = key.ts - (this.lastOutTs + key.gapBefore);
+      this.base = key.ts - (this.lastOutEndTs + key.gapBefore);
       this.entry = key;
     } else {
       this.waitingForKeyframe = true;
