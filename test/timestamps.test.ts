@@ -29,7 +29,10 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** `seconds` of test pattern at 30 fps, encoded with `codecArgs` (and filters in `extra`) into `name`. */
+/**
+ * `seconds` of test pattern at 30 fps and a tone, encoded with `codecArgs` (and filters in `extra`) into
+ * `name`; audio only when `codecArgs` says how (`-c:a`), as a phone's or an editor's file has.
+ */
 async function encode(
   name: string,
   seconds: number,
@@ -46,6 +49,7 @@ async function encode(
     String(seconds),
     '-i',
     'testsrc2=size=320x240:rate=30',
+    ...(codecArgs.includes('-c:a') ? ['-f', 'lavfi', '-t', String(seconds), '-i', 'sine=frequency=440'] : []),
     ...extra,
     ...codecArgs,
     '-pix_fmt',
@@ -56,7 +60,8 @@ async function encode(
 }
 
 const INPUTS: Record<string, (seconds: number) => Promise<string>> = {
-  'H.264 with B-frames (x264 defaults)': (s) => encode('bframes.mp4', s, ['-c:v', 'libx264', '-g', '30']),
+  'H.264 with B-frames (x264 defaults) and AAC in mp4': (s) =>
+    encode('bframes.mp4', s, ['-c:v', 'libx264', '-g', '30', '-c:a', 'aac']),
   'H.264 with an open GOP': (s) =>
     encode('open-gop.mkv', s, ['-c:v', 'libx264', '-g', '30', '-x264-params', 'open_gop=1']),
   'HEVC in mp4': (s) =>
@@ -70,8 +75,10 @@ const INPUTS: Record<string, (seconds: number) => Promise<string>> = {
       '-tag:v',
       'hvc1',
     ]),
-  VP9: (s) =>
+  'VP9 and Opus': (s) =>
     encode('vp9.webm', s, [
+      '-c:a',
+      'libopus',
       '-c:v',
       'libvpx-vp9',
       '-g',
@@ -155,7 +162,10 @@ describe('viewers that join at random moments decode with an empty stderr', () =
 
 test('a viewer across three --loop restarts decodes with an empty stderr', { timeout: 120_000 }, async () => {
   const seconds = 2;
-  const server = await startServe([await INPUTS['H.264 with B-frames (x264 defaults)'](seconds), '--loop']);
+  const server = await startServe([
+    await INPUTS['H.264 with B-frames (x264 defaults) and AAC in mp4'](seconds),
+    '--loop',
+  ]);
   try {
     await server.waitLive();
     // From a keyframe in the first run through three more runs of the file.
@@ -213,7 +223,7 @@ test(
   '/status fps is the video frame rate of a 30 fps stream (not clusters per second)',
   { timeout: 60_000 },
   async () => {
-    const server = await startServe([await INPUTS['H.264 with B-frames (x264 defaults)'](12)]);
+    const server = await startServe([await INPUTS['H.264 with B-frames (x264 defaults) and AAC in mp4'](12)]);
     try {
       await server.waitLive();
       // Past the pacer's fast start (3 s of media at once) and one rate window (3 s) of real time.

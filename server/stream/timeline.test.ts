@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DISCONTINUITY_MS, Timeline } from './timeline.js';
+import { DISCONTINUITY_MS, MIN_ENTRY_OFFSET_MS, Timeline } from './timeline.js';
 import { makeCluster, makeHeader } from '../../support/stream-clusters.js';
 
 describe('Timeline', () => {
@@ -38,11 +38,18 @@ describe('Timeline', () => {
     assert.equal(timeline.place(makeCluster(10, true), 0).ts, 10);
   });
 
-  it('never goes back in time', () => {
+  it('keeps a small step back (audio after B-frames) and makes viewers start far enough from 0 to fit it', () => {
     const timeline = new Timeline();
     timeline.onHeader(makeHeader());
-    timeline.place(makeCluster(100, true), 0);
-    assert.equal(timeline.place(makeCluster(90, false), 0).ts, 100);
+    // ffmpeg's live Matroska of H.264 with B-frames + AAC: 23, 123, 69, 93, 116, 162 ms.
+    const placed = [23, 123, 69, 93, 116, 162].map((ts, i) => timeline.place(makeCluster(ts, i === 0), 0));
+    assert.deepEqual(
+      placed.map((p) => p.ts),
+      [23, 123, 69, 93, 116, 162],
+    );
+    assert.equal(placed[0].entryOffset, MIN_ENTRY_OFFSET_MS);
+    const far = [300, 1000, 400].map((ts) => timeline.place(makeCluster(ts, false), 0));
+    assert.equal(far[2].entryOffset, 2 * 600, 'twice the largest step back when over the minimum');
   });
 
   it('converts to milliseconds with the header timestamp scale', () => {

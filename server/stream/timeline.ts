@@ -21,6 +21,12 @@ export interface LiveCluster {
    * when back). The timeline itself went on one frame gap after the previous cluster.
    */
   jumpMs?: number;
+  /**
+   * The output timestamp (units) that a viewer starting at this cluster gives it: more than the largest
+   * step back between clusters seen so far, so that no later block of that viewer goes below 0.
+   * Absent: 0 (hand-built clusters in tests).
+   */
+  entryOffset?: number;
   /** The same cluster without its leading frames, for viewers that start at it (see Cluster.leadingBlocks). */
   entry?: LiveCluster;
 }
@@ -34,6 +40,20 @@ export function sameTracks(a: InitHeader, b: InitHeader): boolean {
 }
 
 const DEFAULT_GAP_MS = 33;
+
+/**
+ * Where a viewer's stream starts (ms), at least. Cluster timestamps do go back a little: ffmpeg's live
+ * Matroska of H.264 with B-frames and AAC (x264 defaults, any mp4 from a phone or an editor) interleaves
+ * by decode time, so a cluster that starts with a P-frame at 123 ms is followed by one that starts
+ * with audio at 69 ms (`ffmpeg -i av.mp4 -c copy -f matroska -live 1 -cluster_time_limit 40`; its own
+ * first cluster is at 23 ms, the AAC priming, so that nothing is below 0). Clamping such a cluster to
+ * the one before moved its audio blocks onto the next ones ("non monotonically increasing dts to muxer
+ * in stream 1: 5424 >= 5424" in 24 joins of 24), and starting a viewer's keyframe at 0 would put the
+ * audio that follows it below 0. So the timeline keeps the steps back, and a viewer's first keyframe
+ * starts at this offset, or at twice the largest step back seen (a margin for blocks with negative
+ * relative times, such as AAC's first frame at -23 ms) when that is larger.
+ */
+export const MIN_ENTRY_OFFSET_MS = 200;
 
 /**
  * A step between two clusters of one run larger than this, forward or back, is a discontinuity, not
@@ -63,6 +83,8 @@ export class Timeline {
    */
   private lastEndTs = 0;
   private lastGap = 0;
+  /** The largest step back from the latest cluster Timestamp to a later cluster's (units). */
+  private maxStepBack = 0;
 
   /**
    * Starts a new run of the input. Returns `'splice'` when the tracks match the previous header (viewers
@@ -76,6 +98,7 @@ export class Timeline {
     if (sameTracks(previous, header)) return 'splice';
     this.lastTs = null;
     this.lastEndTs = 0;
+    this.maxStepBack = 0;
     this.generationOffset = 0;
     return 'restart';
   }
@@ -105,10 +128,14 @@ export class Timeline {
       this.generationOffset = this.lastEndTs + gap - cluster.timestamp;
       ts = this.lastEndTs + gap;
     }
-    if (this.lastTs !== null && ts < this.lastTs) ts = this.lastTs; // never go back in time
+    if (this.lastTs !== null && ts < this.lastTs) {
+      // Kept as it is (see MIN_ENTRY_OFFSET_MS); below 0 it cannot be written.
+      this.maxStepBack = Math.max(this.maxStepBack, this.lastTs - ts);
+      ts = Math.max(0, ts);
+    }
     const gapBefore = this.lastTs === null ? 0 : ts - this.lastTs;
     if (gapBefore > 0) this.lastGap = gapBefore;
-    this.lastTs = ts;
+    this.lastTs = this.lastTs === null ? ts : Math.max(this.lastTs, ts);
     this.lastEndTs = Math.max(this.lastEndTs, ts + Math.max(0, cluster.lastBlockOffset));
     const placed: LiveCluster = {
       cluster,
@@ -118,6 +145,7 @@ export class Timeline {
       gapBefore: gapBefore > 0 ? gapBefore : this.lastGap,
       keyframe: cluster.keyframe,
       arrivedMs,
+      entryOffset: Math.max(Math.round(MIN_ENTRY_OFFSET_MS * unitsPerMs), 2 * this.maxStepBack),
     };
     if (jumpMs !== undefined) placed.jumpMs = jumpMs;
     return placed;

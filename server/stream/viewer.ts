@@ -132,10 +132,8 @@ export class Viewer extends EventEmitter {
   private waitingForKeyframe = true;
   /**
    * Output timestamp = timeline ts − base, so the stream starts at 0 and stays continuous after a skip.
-   * It starts at 0 even with B-frames: with 16 random joins each on x264 defaults (B-frames), HEVC and
-   * VP9, and across --loop restarts (test/timestamps.test.ts), ffmpeg decodes from a keyframe at 0 with
-   * an empty stderr, so no reorder offset is added. A skip continues after the last block written
-   * (lastOutEndTs), not after the last cluster Timestamp, so block times never go back.
+   * It starts at the cluster's entryOffset (not 0: later clusters may step back, see Timeline), and a
+   * skip continues that much after the last block written, so block times never go back.
    */
   private base = 0;
   private lastOutTs = -1;
@@ -184,7 +182,10 @@ export class Viewer extends EventEmitter {
       if (!cluster.keyframe) return;
       this.waitingForKeyframe = false;
       // The first cluster after a start or a skip continues one source frame gap after the last one.
-      this.base = this.lastOutTs < 0 ? cluster.ts : cluster.ts - (this.lastOutEndTs + cluster.gapBefore);
+      this.base =
+        this.lastOutTs < 0
+          ? cluster.ts - (cluster.entryOffset ?? 0)
+          : cluster.ts - (this.lastOutEndTs + cluster.gapBefore + (cluster.entryOffset ?? 0));
       this.entry = cluster;
     }
     if (this.waitingForDrain || this.queue.length > 0) {
@@ -337,7 +338,7 @@ export class Viewer extends EventEmitter {
     for (const d of dropped) this.queueBytes -= d.cluster.cluster.bytes.length;
     if (keyAt > 0) {
       const key = this.queue[0].cluster;
-      this.base = key.ts - (this.lastOutEndTs + key.gapBefore);
+      this.base = key.ts - (this.lastOutEndTs + key.gapBefore + (key.entryOffset ?? 0));
       this.entry = key;
     } else {
       this.waitingForKeyframe = true;
