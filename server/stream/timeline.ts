@@ -48,12 +48,14 @@ const DEFAULT_GAP_MS = 33;
  * with audio at 69 ms (`ffmpeg -i av.mp4 -c copy -f matroska -live 1 -cluster_time_limit 40`; its own
  * first cluster is at 23 ms, the AAC priming, so that nothing is below 0). Clamping such a cluster to
  * the one before moved its audio blocks onto the next ones ("non monotonically increasing dts to muxer
- * in stream 1: 5424 >= 5424" in 24 joins of 24), and starting a viewer's keyframe at 0 would put the
- * audio that follows it below 0. So the timeline keeps the steps back, and a viewer's first keyframe
- * starts at this offset, or at twice the largest step back seen (a margin for blocks with negative
- * relative times, such as AAC's first frame at -23 ms) when that is larger.
+ * in stream 1: 5424 >= 5424" in 2 of 16 random joins, test/timestamps.test.ts), and starting a
+ * viewer's keyframe at 0 would put the audio that follows it below 0. So the timeline keeps the steps
+ * back, and a viewer's first keyframe starts at this offset (about where ffmpeg's own muxer puts the
+ * first keyframe of x264's defaults: two B-frames of reorder delay and a margin; still "near 0" for
+ * browsers, which freeze on a start at 62 s), or at twice the largest step back seen (a margin for
+ * blocks with negative relative times, such as AAC's first frame at -23 ms) when that is larger.
  */
-export const MIN_ENTRY_OFFSET_MS = 200;
+export const MIN_ENTRY_OFFSET_MS = 80;
 
 /**
  * A step between two clusters of one run larger than this, forward or back, is a discontinuity, not

@@ -40,7 +40,7 @@ function clock(): { now: () => number; advance: (ms: number) => void } {
 const meta = { id: 'v1', address: '127.0.0.1', client: 'test', userAgent: 'test' };
 
 describe('Viewer', () => {
-  it('starts with the header, then its first keyframe at timestamp 0', () => {
+  it('starts with the header, then its first keyframe at timestamp 0 (hand-built clusters carry no entry offset)', () => {
     const c = clock();
     const sink = new FakeSocket(1 << 20);
     const viewer = new Viewer(meta, sink, DEFAULT_VIEWER_POLICY, c.now);
