@@ -11,9 +11,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ffmpegPath, runFfmpeg } from './helpers/media.js';
-import { killAll, runToExit, waitFor } from './helpers/processes.js';
-import { startServe, type ServeRun } from './helpers/serve.js';
+import { ffmpegPath, runFfmpeg } from '../support/media.js';
+import { killAll, runToExit, waitFor } from '../support/processes.js';
+import { startServe, type ServeRun } from '../support/serve.js';
 
 after(killAll);
 
