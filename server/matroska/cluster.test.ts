@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clusterPrefix, withClusterTimestamp } from './cluster.js';
+import { clusterPrefix, withClusterTimestamp, withoutBlocks } from './cluster.js';
 import { ID, encodeVint, unknownSizeVint } from './ebml.js';
 import {
   H264_TRACK,
@@ -126,4 +126,41 @@ test('a negative or fractional timestamp is a RangeError (a caller bug, not a st
   const [original] = read(cluster(7, ...BLOCKS));
   assert.throws(() => clusterPrefix(original, -1), RangeError);
   assert.throws(() => clusterPrefix(original, 1.5), RangeError);
+});
+
+test('an open GOP: the video blocks after the keyframe but shown before it are its leading blocks, and withoutBlocks drops just them', () => {
+  const key = simpleBlock(1, 0, true, Buffer.from('I'));
+  const audio = simpleBlock(2, -23, false, Buffer.from('audio'));
+  const leadingB = simpleBlock(1, -67, false, Buffer.from('B1'));
+  const leadingB2 = simpleBlock(1, -33, false, Buffer.from('B2'));
+  const laterP = simpleBlock(1, 100, false, Buffer.from('P'));
+  const [found] = read(cluster(1000, key, audio, leadingB, leadingB2, laterP));
+  assert.equal(found.keyframe, true);
+  assert.equal(found.videoFrames, 4, 'video blocks only');
+  const ranges = found.leadingBlocks ?? [];
+  assert.deepEqual(
+    [0, 2].map((i) => found.bytes.subarray(ranges[i], ranges[i + 1])),
+    [leadingB, leadingB2],
+  );
+
+  const entry = withoutBlocks(found, ranges);
+  assert.equal(entry.leadingBlocks, undefined);
+  const [reread] = read(withClusterTimestamp(entry, 1000));
+  assert.equal(reread.videoFrames, 2);
+  assert.equal(reread.leadingBlocks, undefined);
+  assert.ok(withClusterTimestamp(entry, 1000).includes(Buffer.concat([key, audio, laterP])));
+});
+
+test('a closed GOP (B-frames after the keyframe in time) has no leading blocks', () => {
+  const [found] = read(
+    cluster(
+      0,
+      simpleBlock(1, 0, true),
+      simpleBlock(1, 100, false),
+      simpleBlock(1, 33, false),
+      simpleBlock(1, 67, false),
+    ),
+  );
+  assert.equal(found.leadingBlocks, undefined);
+  assert.equal(found.videoFrames, 4);
 });
