@@ -78,6 +78,19 @@ describe('Publisher', () => {
     assert.equal(got[0].keyframe, true);
   });
 
+  it('fps is video frames per second, not clusters: 15 clusters a second of 2 frames each is 30 fps', () => {
+    let now = 0;
+    const publisher = new Publisher({ now: () => now });
+    publisher.setHeader(makeHeader(), 'first');
+    for (const lc of liveClusters(60, { gapMs: 67 })) {
+      now += 200 / 3;
+      lc.arrivedMs = now;
+      lc.cluster = { ...lc.cluster, videoFrames: 2 };
+      publisher.publish(lc);
+    }
+    assert.equal(publisher.rates().fps, 30);
+  });
+
   it('keeps memory bounded: the ring holds at most its byte cap', () => {
     const publisher = new Publisher({ maxRingBytes: 64 * 1024 });
     publisher.setHeader(makeHeader(), 'first');
