@@ -15,7 +15,7 @@ import { MatroskaError } from '../matroska/errors.js';
 import { MatroskaReader } from '../matroska/reader.js';
 import { feedRun, type FeedOptions, type HeaderChange } from './feed.js';
 import { Publisher } from './publisher.js';
-import { Timeline } from './timeline.js';
+import { MIN_ENTRY_OFFSET_MS, Timeline } from './timeline.js';
 
 const header = (...trackSpecs: (typeof H264_TRACK)[]): Buffer =>
   Buffer.concat([ebmlHead(), liveSegmentStart(), info(), tracks(...trackSpecs)]);
@@ -53,7 +53,11 @@ describe('feedRun', () => {
     });
     assert.deepEqual(counts, { clusters: 4, bytes: bytes.length });
     assert.equal(firstClusters, 1);
-    assert.deepEqual(received(), [0, 33, 66, 100]);
+    // A viewer's stream starts MIN_ENTRY_OFFSET_MS in (see Timeline).
+    assert.deepEqual(
+      received(),
+      [0, 33, 66, 100].map((t) => t + MIN_ENTRY_OFFSET_MS),
+    );
   });
 
   it('splices a second run with the same tracks onto the same timeline: the viewer stays, timestamps go on', async () => {
@@ -124,6 +128,6 @@ describe('feedRun', () => {
     );
     assert.deepEqual(paced, [0, 33]);
     assert.equal(counts.clusters, 1);
-    assert.deepEqual(received(), [0]);
+    assert.deepEqual(received(), [MIN_ENTRY_OFFSET_MS]);
   });
 });
