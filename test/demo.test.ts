@@ -3,12 +3,16 @@
  * real player decodes, picture and sound, and prints the links to it.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { killAll } from '../support/processes.js';
 import { MKVCAST_BIN, startServe, type ServeRun } from '../support/serve.js';
 import { decode, explain } from '../support/viewers.js';
 
 after(killAll);
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A viewer decodes 2 s of the stream: frames of video (H.264) and of sound, cleanly. */
 async function assertPlays(server: ServeRun): Promise<void> {
@@ -42,3 +46,26 @@ test('mkvcast demo takes no input: exit code 2, pointing to serve', { timeout: 3
   const server = startServe(['talk.mp4'], { command: [process.execPath, MKVCAST_BIN, 'demo'] });
   await assert.rejects(server, /exited \(2\)[\s\S]*mkvcast demo makes its own input \(got talk\.mp4\)/);
 });
+
+test(
+  "the README's quick start, word for word, serves a stream a player decodes",
+  { timeout: 60_000 },
+  async () => {
+    const readme = await readFile(`${ROOT}README.md`, 'utf8');
+    const quickStart = /## Quick start\n([\s\S]*?)\n## /.exec(readme)?.[1] ?? '';
+    const blocks = [...quickStart.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1].trim());
+    assert.match(blocks[0], /^apt-get install [^\n]*&& npm ci$/, 'first, one install command');
+    assert.doesNotMatch(blocks[1], /\n/, 'then one run command');
+    assert.doesNotMatch(readme, /npx mkvcast/, 'no README command goes through npx (it copies and builds)');
+    const words = blocks[1].split(/\s+/);
+    assert.equal(words[0], './bin/mkvcast.js', 'the checkout runs its own CLI');
+    // Spawned as written (no shell, no node in front): the exec bit and the #! line are what make it run.
+    // Only the address is added, so that the test takes a free port on loopback.
+    const server = await startServe(words.slice(1), { command: [words[0]], cwd: ROOT });
+    try {
+      await assertPlays(server);
+    } finally {
+      await server.stop();
+    }
+  },
+);
