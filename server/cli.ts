@@ -31,7 +31,7 @@ INPUT:
                      (no authentication: for trusted networks; the next push continues the stream)
   --ingest           no INPUT: wait for pushes to PUT http://HOST:PORT/KEY/ingest (printed at start)
 
-Options of serve:
+Options of serve (and demo):
   --port N           HTTP port (default 8080; 0 picks a free one)
   --host ADDR        address to listen on (default 0.0.0.0, every interface)
   --max-viewers N    viewers at once; more get 503 (default 64)

@@ -11,8 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import { makeMedia } from '../support/media.js';
 import { freePort } from '../support/ports.js';
-import { childPids, isAlive, killAll, waitFor } from '../support/processes.js';
-import { runCli, startServe } from '../support/serve.js';
+import { childPids, isAlive, killAll, spawnTracked, waitFor } from '../support/processes.js';
+import { MKVCAST_BIN, runCli, startServe } from '../support/serve.js';
 import { decode, explain } from '../support/viewers.js';
 
 after(killAll);
@@ -125,6 +125,30 @@ test('a TCP input prints its links at once, saying it waits for a push', { timeo
     await server.stop();
   }
 });
+
+test(
+  'an input that sends nothing yet: no link, a line saying it is being opened, and Ctrl-C exits 0',
+  { timeout: 30_000 },
+  async () => {
+    const child = spawnTracked(
+      process.execPath,
+      [MKVCAST_BIN, 'serve', '-', '--host', '127.0.0.1', '--port', '0'],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    await waitFor('the line saying stdin is being opened', () => stderr.includes('Opening stdin…'));
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, stderr);
+    assert.equal(stdout, '', 'no link for an input that has sent nothing');
+    assert.match(stderr, /Stopped\./);
+  },
+);
 
 test('-q prints the links and nothing else', { timeout: 30_000 }, async () => {
   const server = await startServe([
