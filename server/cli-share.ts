@@ -27,8 +27,8 @@ Options:
   --encoder NAME     libx264 (default) or a hardware encoder that works here (h264_vaapi, h264_nvenc, …)
   --ffmpeg PATH      the ffmpeg binary (default: FFMPEG_PATH, then ffmpeg on PATH)
   -q, --quiet        print only the links and errors
-  --version          the version
   -v, --verbose      also log viewers joining and leaving
+  --version          the version
 `;
 
 export class ShareUsageError extends Error {}
