@@ -86,7 +86,7 @@ test('nothing on stdin: exit code 1, saying so', { timeout: 30_000 }, async () =
 });
 
 test(
-  'random bytes on stdin: exit code 1, no link, and how to send a stream instead',
+  "random bytes on stdin: exit code 1 with ffmpeg's reason, and no link",
   { timeout: 30_000 },
   async () => {
     const stderr = await expectFailure(
@@ -95,8 +95,7 @@ test(
       /ffmpeg could not read standard input: .*Invalid data found when processing input/,
       { stdin: randomBytes(256 * 1024) },
     );
-    assert.match(stderr, /e\.g\. ffmpeg -i INPUT -c copy -f matroska - \| mkvcast serve -$/);
-    assert.doesNotMatch(stderr, /ffprobe standard input/);
+    assert.doesNotMatch(stderr, /ffprobe standard input/, 'no command that does not exist');
   },
 );
 
@@ -108,7 +107,7 @@ test('a URL nobody answers at: exit code 1 naming it, no link', { timeout: 30_00
   const stderr = await expectFailure(
     ['serve', url, '--host', '127.0.0.1', '--port', '0'],
     1,
-    new RegExp(`ffmpeg could not read ${url}: .*Connection refused.*\\(try: ffprobe ${url}\\)`),
+    /ffmpeg could not read .*talk\.mkv.*Connection refused/,
   );
   assert.doesNotMatch(stderr, /Watch on/);
 });
