@@ -99,6 +99,14 @@ export async function startTarget(kind: TargetKind, options: TargetOptions): Pro
   let server: Child;
   let port: number;
   let path = '/live.mkv';
+  let feeding = false;
+  const startFeeding = (): void => {
+    if (feeding) return;
+    feeding = true;
+    // The server holds its own copy of the pipe's read end; ours would only keep it open.
+    feederStdout.destroy();
+    feeder.process.send({ type: 'go' } satisfies ToFeeder);
+  };
   const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
   try {
     if (kind === 'mkvcast') {
@@ -120,6 +128,8 @@ export async function startTarget(kind: TargetKind, options: TargetOptions): Pro
         ],
         { stdio: [feederStdout, 'pipe', 'pipe'] },
       );
+      // mkvcast prints its link once its input has sent frames: the feed starts first.
+      startFeeding();
       const link = await waitForOutput(
         server.process.stdout as Readable,
         /http:\/\/[^\s/]+:(\d+)(\/\S*live\.mkv)/,
@@ -140,9 +150,7 @@ export async function startTarget(kind: TargetKind, options: TargetOptions): Pro
     await feeder.stop();
     throw error;
   }
-  // The server holds its own copy of the pipe's read end; ours would only keep it open.
-  feederStdout.destroy();
-  feeder.process.send({ type: 'go' } satisfies ToFeeder);
+  startFeeding();
 
   const target: Target = {
     kind,

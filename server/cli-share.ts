@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { type CorsOriginError, parseCorsOrigin } from './http/cors.js';
 import type { Quality, SessionState, Settings } from './api.js';
 import { listX11Screens, x11Problem } from './screens.js';
-import { SharingSession } from './session/session.js';
+import { SessionError, SharingSession } from './session/session.js';
 import { DEFAULT_SETTINGS, newToken, validateSettings } from './settings.js';
 
 export const SHARE_HELP = `Usage:
@@ -26,8 +26,9 @@ Options:
   --token VALUE      the viewer token in the link (default: a new random one each run; 'none' for no token)
   --encoder NAME     libx264 (default) or a hardware encoder that works here (h264_vaapi, h264_nvenc, …)
   --ffmpeg PATH      the ffmpeg binary (default: FFMPEG_PATH, then ffmpeg on PATH)
-  -q, --quiet        print only errors
+  -q, --quiet        print only the links and errors
   -v, --verbose      also log viewers joining and leaving
+  --version          the version
 `;
 
 export class ShareUsageError extends Error {}
@@ -106,6 +107,17 @@ function httpAccessFromFlags(values: Record<string, string | boolean | undefined
   return access;
 }
 
+/** The session's fixes name the app's settings; on the command line, the same fix names the flag. */
+function withFlagInFix(error: unknown): unknown {
+  if (error instanceof SessionError && error.code === 'ENCODER_UNAVAILABLE') {
+    return Object.assign(new Error(error.message), {
+      code: error.code,
+      fix: 'Leave out --encoder to use libx264, or name another encoder that works here.',
+    });
+  }
+  return error;
+}
+
 function describeState(state: SessionState): string {
   switch (state.kind) {
     case 'restarting':
@@ -166,11 +178,14 @@ export async function share(argv: string[]): Promise<void> {
 
   const settings = settingsFromFlags(values);
   const session = new SharingSession(settings, { display, env, ...access });
-  await session.start();
+  await session.start().catch((error: unknown) => {
+    throw withFlagInFix(error);
+  });
   const screen = session.sharedScreen;
   out(`Sharing ${screen?.name ?? 'the screen'} of display ${display} at ${settings.fps} fps.`);
   out('Send one of these links (open it in VLC or mpv, or the same address without live.mkv in a browser):');
-  for (const link of session.links) out(`  ${link.url}   (${link.interfaceName})`);
+  // Kept by --quiet: the links carry the random token, which nothing else shows.
+  for (const link of session.links) process.stdout.write(`  ${link.url}   (${link.interfaceName})\n`);
 
   if (values.verbose && !quiet) {
     let known = new Set<string>();

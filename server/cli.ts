@@ -6,6 +6,7 @@ import { shareableLinks } from './http/links.js';
 import { pushCommand } from './input/http-ingest.js';
 import { isWildcardHost, TcpSource } from './input/tcp-source.js';
 import { newToken } from './settings.js';
+import { demoSource } from './input/demo.js';
 import { ServeService } from './serve.js';
 import { formatUptime, share, SHARE_HELP, ShareUsageError } from './cli-share.js';
 
@@ -17,6 +18,7 @@ const HELP = `mkvcast ${VERSION}: share a screen or any media as a live Matroska
 
 Usage:
   mkvcast serve [INPUT] [options]     serve INPUT to viewers over HTTP
+  mkvcast demo [options]              serve a test picture with a clock and a tone (options as serve's)
   mkvcast share [options]             share a screen (see mkvcast share --help)
   mkvcast --help | --version
 
@@ -29,7 +31,7 @@ INPUT:
                      (no authentication: for trusted networks; the next push continues the stream)
   --ingest           no INPUT: wait for pushes to PUT http://HOST:PORT/KEY/ingest (printed at start)
 
-Options of serve:
+Options of serve (and demo):
   --port N           HTTP port (default 8080; 0 picks a free one)
   --host ADDR        address to listen on (default 0.0.0.0, every interface)
   --max-viewers N    viewers at once; more get 503 (default 64)
@@ -44,7 +46,7 @@ Options of serve:
   --ingest           take the input as pushes over HTTP with a key (see INPUT)
   --ingest-key VALUE the ingest key (default: a new random one each run)
   --ffmpeg PATH      the ffmpeg binary (default: FFMPEG_PATH, then ffmpeg on PATH)
-  -q, --quiet        print only errors
+  -q, --quiet        print only the links and errors
   -v, --verbose      also log viewers joining and leaving
   -h, --help         this text
   --version          the version
@@ -130,7 +132,8 @@ function fail(error: unknown): never {
   process.exit(1);
 }
 
-async function serve(argv: string[]): Promise<void> {
+/** `mkvcast serve` and `mkvcast demo`, which serves its own test stream the same way. */
+async function serve(argv: string[], command: 'serve' | 'demo' = 'serve'): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -158,6 +161,11 @@ async function serve(argv: string[]): Promise<void> {
       '--ingest with --quiet needs --ingest-key VALUE: a random key would be printed nowhere.',
     );
   }
+  if (command === 'demo' && positionals.length > 0) {
+    throw new UsageError(
+      `mkvcast demo makes its own input (got ${positionals[0]}); to serve it, use mkvcast serve.`,
+    );
+  }
   const host = values.host ?? '0.0.0.0';
   if (!/^[A-Za-z0-9.:-]+$/.test(host))
     throw new UsageError(`--host must be an address such as 0.0.0.0 or 192.168.1.5.`);
@@ -168,6 +176,7 @@ async function serve(argv: string[]): Promise<void> {
   };
   const service = new ServeService({
     input: positionals[0],
+    source: command === 'demo' ? demoSource : undefined,
     onNotice: log,
     host,
     port: integer('port', values.port, 0, 65535, 8080),
@@ -188,19 +197,40 @@ async function serve(argv: string[]): Promise<void> {
     ffmpegPath: values.ffmpeg,
   });
 
+  let signalled = false;
+  const onSignal = (): void => {
+    if (signalled) process.exit(130); // a second Ctrl-C: stop waiting
+    signalled = true;
+    void service.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
   const { port } = await service.start();
+  // The links are printed once the input has sent its first frames, so that a link always plays: an
+  // input that cannot be read fails here, with the server closed.
+  const slow = setTimeout(() => log(`Opening ${service.source.description}…`), 1000);
+  const live = await service.ready.finally(() => clearTimeout(slow));
+  if (!live) {
+    log('Stopped.');
+    process.exit(0);
+  }
   const path = service.server.streamPath;
   const links = shareableLinks(host, port, path);
-  if (!quiet) {
-    process.stdout.write(`mkvcast ${VERSION} serving ${service.source.description}\n`);
-    process.stdout.write('Watch on this network:\n');
-    for (const link of links) process.stdout.write(`  ${link.url}   (${link.interfaceName})\n`);
-    const page = links[0].url.replace(/live\.mkv$/, '');
-    process.stdout.write(`Open the link in VLC or mpv, or ${page} in a browser.\n`);
-    if (ingestKey) {
-      process.stdout.write('Push the stream in with (the key is a secret: whoever has it can push):\n');
-      process.stdout.write(`  ${pushCommand(new URL(links[0].url).origin, ingestKey)}\n`);
-    }
+  const say = (line: string): void => {
+    if (!quiet) process.stdout.write(`${line}\n`);
+  };
+  say(`mkvcast ${VERSION} serving ${service.source.description}`);
+  say('Watch on this network:');
+  // Kept by --quiet: a link (with its token) is what nobody can guess.
+  for (const link of links) process.stdout.write(`  ${link.url}   (${link.interfaceName})\n`);
+  say(`Open the link in VLC or mpv, or ${links[0].url.replace(/live\.mkv$/, '')} in a browser.`);
+  if (ingestKey) {
+    say('Push the stream in with (the key is a secret: whoever has it can push):');
+    say(`  ${pushCommand(new URL(links[0].url).origin, ingestKey)}`);
+  }
+  if (service.waitsForPush) {
+    say(`Waiting for a stream pushed to ${service.source.description}; viewers can open the link now.`);
   }
   if (service.source instanceof TcpSource && isWildcardHost(service.source.host)) {
     log(
@@ -230,14 +260,6 @@ async function serve(argv: string[]): Promise<void> {
     statusTimer.unref();
   }
 
-  let signalled = false;
-  const onSignal = (): void => {
-    if (signalled) process.exit(130); // a second Ctrl-C: stop waiting
-    signalled = true;
-    void service.stop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   try {
     await service.done;
   } finally {
@@ -250,10 +272,13 @@ async function serve(argv: string[]): Promise<void> {
   process.exit(0);
 }
 
+const COMMANDS = ['serve', 'demo', 'share'] as const;
+
 export async function main(argv: string[]): Promise<void> {
+  const [first, ...rest] = argv;
+  const command = COMMANDS.find((name) => name === first);
   try {
-    const [first, ...rest] = argv;
-    if (first === '--version' || first === '-V' || (first === 'serve' && rest.includes('--version'))) {
+    if (first === '--version' || first === '-V' || (command && rest.includes('--version'))) {
       return void process.stdout.write(`${VERSION}\n`);
     }
     if (first === undefined && process.stdin.isTTY) return void process.stdout.write(HELP);
@@ -269,10 +294,11 @@ export async function main(argv: string[]): Promise<void> {
     ) {
       return void process.stdout.write(HELP);
     }
-    if (first === 'share') {
+    if (command === 'share') {
       await share(rest);
       process.exit(0);
     }
+    if (command === 'demo') return await serve(rest, 'demo');
     // `mkvcast INPUT` (the old server's usage) is `mkvcast serve INPUT`.
     await serve(first === 'serve' ? rest : argv);
   } catch (error) {
@@ -281,7 +307,8 @@ export async function main(argv: string[]): Promise<void> {
       error instanceof ShareUsageError ||
       (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {
-      process.stderr.write(`mkvcast: ${usageMessage(error as Error)} See mkvcast --help.\n`);
+      const help = command === 'share' ? 'mkvcast share --help' : 'mkvcast --help';
+      process.stderr.write(`mkvcast: ${usageMessage(error as Error)} See ${help}.\n`);
       process.exit(2);
     }
     fail(error);

@@ -15,6 +15,8 @@ export interface ServeOptions {
   input: string | undefined;
   /** `--ingest`: the input is pushed to `PUT /<key>/ingest` on the HTTP port (`input` is then unused). */
   ingestKey?: string | null;
+  /** Builds the input instead of `input` (`mkvcast demo`), given how to find ffmpeg. */
+  source?: (ffmpeg: () => string) => InputSource;
   host: string;
   port: number;
   maxViewers: number;
@@ -51,8 +53,17 @@ export class ServeService {
   private state: StreamState = 'waiting';
   private finished: Promise<void> | null = null;
   private stopping = false;
+  private settleReady: { resolve: (live: boolean) => void; reject: (error: unknown) => void } | null = null;
+  /**
+   * Resolves with true when the input has sent its first frames, or at once for an input that waits
+   * for a push (TCP); with false when stopped before; rejects with the input's error if it fails before
+   * its first frames, once the server is closed.
+   */
+  readonly ready: Promise<boolean>;
 
   constructor(private readonly options: ServeOptions) {
+    this.ready = new Promise((resolve, reject) => (this.settleReady = { resolve, reject }));
+    this.ready.catch(() => {}); // a caller that only awaits `done` hears of the error there
     const now = options.now ?? (() => performance.now());
     let ffmpeg: string | null = null;
     // Located on first use: Matroska on stdin or TCP never needs ffmpeg.
@@ -63,6 +74,7 @@ export class ServeService {
       : null;
     this.source =
       ingest ??
+      options.source?.(ffmpegPath) ??
       sourceFor(options.input, options.stdin ?? process.stdin, ffmpegPath, { now: options.now, onPushEvent });
     this.publisher = new Publisher({
       fastStartSegments: options.fastStartSegments,
@@ -96,6 +108,8 @@ export class ServeService {
       throw error;
     }
     this.finished = this.run();
+    this.finished.catch(() => {}); // reported through `done` and `ready`, whichever the caller awaits
+    if (this.waitsForPush) this.markReady(true);
     return { port };
   }
 
@@ -134,6 +148,19 @@ export class ServeService {
       case 'left':
         return; // said with the pipeline's run-ended, which knows whether it stopped mid-frame
     }
+  }
+
+  /** The input is a listener that waits for a stream to be pushed to it: there is nothing to check before. */
+  get waitsForPush(): boolean {
+    return this.isPushed;
+  }
+
+  private markReady(live: boolean, error: unknown = null): void {
+    const settle = this.settleReady;
+    this.settleReady = null;
+    if (!settle) return;
+    if (error === null) settle.resolve(live);
+    else settle.reject(error);
   }
 
   private onPipelineNotice(notice: PipelineNotice): void {
@@ -180,6 +207,7 @@ export class ServeService {
   }
 
   private async run(): Promise<void> {
+    let failure: unknown = null;
     try {
       await runPipeline(this.source, this.publisher, {
         loop: this.options.loop || this.isPushed,
@@ -190,6 +218,7 @@ export class ServeService {
         stallMs: this.options.stallMs,
         onLive: () => {
           this.state = 'live';
+          this.markReady(true);
         },
         onNotice: (notice) => this.onPipelineNotice(notice),
       });
@@ -197,9 +226,12 @@ export class ServeService {
       await this.waitForViewersToFinish();
     } catch (error) {
       this.state = 'error';
+      failure = error;
       throw error;
     } finally {
       await this.server.close();
+      // Failed, or stopped before the first frame (an input without frames fails).
+      this.markReady(false, failure);
     }
   }
 

@@ -37,10 +37,18 @@ export interface ServeRun {
 
 export interface StartOptions {
   env?: Record<string, string>;
-  /** `'pipe'` to write the input to the CLI's stdin yourself (`child.stdin`). */
+  /** `'pipe'` to write the input to the CLI's stdin yourself (`child.stdin`, or `feed`). */
   stdin?: 'pipe' | 'ignore';
+  /**
+   * Called with the CLI's stdin right after it starts (with `stdin: 'pipe'`): it prints its link only
+   * once its input has sent frames, so a piped input must start flowing before the link is awaited.
+   */
+  feed?: (stdin: NodeJS.WritableStream) => void;
   /** How long to wait for the link to be printed. */
   timeoutMs?: number;
+  /** The command before ARGS (default: node bin/mkvcast.js serve), e.g. `./bin/mkvcast.js demo`. */
+  command?: string[];
+  cwd?: string;
 }
 
 /**
@@ -48,14 +56,13 @@ export interface StartOptions {
  * rejects with its stderr when it exits first.
  */
 export async function startServe(args: string[], options: StartOptions = {}): Promise<ServeRun> {
-  const child = spawnTracked(
-    process.execPath,
-    [MKVCAST_BIN, 'serve', ...args, '--host', '127.0.0.1', '--port', '0'],
-    {
-      stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...options.env },
-    },
-  );
+  const [binary, ...before] = options.command ?? [process.execPath, MKVCAST_BIN, 'serve'];
+  const child = spawnTracked(binary, [...before, ...args, '--host', '127.0.0.1', '--port', '0'], {
+    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+    cwd: options.cwd,
+  });
+  if (options.feed && child.stdin) options.feed(child.stdin);
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8');

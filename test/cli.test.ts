@@ -7,10 +7,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import { makeMedia } from '../support/media.js';
-import { childPids, isAlive, killAll, waitFor } from '../support/processes.js';
-import { runCli, startServe } from '../support/serve.js';
+import { freePort } from '../support/ports.js';
+import { childPids, isAlive, killAll, spawnTracked, waitFor } from '../support/processes.js';
+import { MKVCAST_BIN, runCli, startServe } from '../support/serve.js';
 import { decode, explain } from '../support/viewers.js';
 
 after(killAll);
@@ -27,16 +29,17 @@ function close(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-/** Runs `mkvcast ARGS` and expects it to fail with one line on stderr. */
+/** Runs `mkvcast ARGS` and expects it to fail with one line on stderr, and no link printed before. */
 async function expectFailure(
   args: string[],
   exitCode: number,
   message: RegExp,
-  env: Record<string, string> = {},
+  { env = {}, stdin }: { env?: Record<string, string>; stdin?: Buffer } = {},
 ): Promise<string> {
-  const run = await runCli(args, { env });
+  const run = await runCli(args, { env, stdin });
   const stderr = run.stderr.trim();
   assert.equal(run.code, exitCode, `mkvcast ${args.join(' ')}: ${explain(run)}`);
+  assert.equal(run.stdout.toString('utf8'), '', 'no link is printed for an input that cannot play');
   assert.equal(stderr.split('\n').length, 1, `one line on stderr, got:\n${stderr}`);
   assert.match(stderr, /^mkvcast: /);
   assert.match(stderr, message);
@@ -83,6 +86,88 @@ test('nothing on stdin: exit code 1, saying so', { timeout: 30_000 }, async () =
 });
 
 test(
+  "random bytes on stdin: exit code 1 with ffmpeg's reason, and no link",
+  { timeout: 30_000 },
+  async () => {
+    const stderr = await expectFailure(
+      ['serve', '-', '--host', '127.0.0.1', '--port', '0'],
+      1,
+      /ffmpeg could not read standard input: .*Invalid data found when processing input/,
+      { stdin: randomBytes(256 * 1024) },
+    );
+    assert.doesNotMatch(stderr, /ffprobe standard input/, 'no command that does not exist');
+  },
+);
+
+test('a URL nobody answers at: exit code 1 naming it, no link', { timeout: 30_000 }, async () => {
+  const closed = await listenOn(0);
+  const port = (closed.address() as { port: number }).port;
+  await close(closed);
+  const url = `http://127.0.0.1:${port}/talk.mkv`;
+  const stderr = await expectFailure(
+    ['serve', url, '--host', '127.0.0.1', '--port', '0'],
+    1,
+    /ffmpeg could not read .*talk\.mkv.*Connection refused/,
+  );
+  assert.doesNotMatch(stderr, /Watch on/);
+});
+
+test('a TCP input prints its links at once, saying it waits for a push', { timeout: 30_000 }, async () => {
+  const server = await startServe([`tcp://127.0.0.1:${await freePort()}`]);
+  try {
+    assert.match(
+      server.stdout(),
+      /Waiting for a stream pushed to tcp:\/\/127\.0\.0\.1:\d+; viewers can open/,
+    );
+    assert.equal((await server.status()).state, 'waiting');
+  } finally {
+    await server.stop();
+  }
+});
+
+test(
+  'an input that sends nothing yet: no link, a line saying it is being opened, and Ctrl-C exits 0',
+  { timeout: 30_000 },
+  async () => {
+    const child = spawnTracked(
+      process.execPath,
+      [MKVCAST_BIN, 'serve', '-', '--host', '127.0.0.1', '--port', '0'],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    await waitFor('the line saying stdin is being opened', () => stderr.includes('Opening stdin…'));
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, stderr);
+    assert.equal(stdout, '', 'no link for an input that has sent nothing');
+    assert.match(stderr, /Stopped\./);
+  },
+);
+
+test('-q prints the links and nothing else', { timeout: 30_000 }, async () => {
+  const server = await startServe([
+    await makeMedia('h264-aac', { seconds: 4 }),
+    '--loop',
+    '--token',
+    'auto',
+    '-q',
+  ]);
+  await server.waitLive();
+  assert.deepEqual(await server.stop('SIGINT'), { code: 0, signal: null });
+  const lines = server.stdout().trimEnd().split('\n');
+  assert.ok(lines.length >= 1);
+  for (const line of lines) {
+    assert.match(line, /^ {2}http:\/\/\S+\/[A-Za-z0-9_-]{22}\/live\.mkv {3}\(.+\)$/, 'a link with its token');
+  }
+  assert.equal(server.stderr(), '');
+});
+
+test(
   'ffmpeg missing (FFMPEG_PATH=/nonexistent): exit code 1 and how to install it',
   { timeout: 30_000 },
   async () => {
@@ -91,9 +176,7 @@ test(
       ['serve', media, '--host', '127.0.0.1', '--port', '0'],
       1,
       /ffmpeg was not found at \/nonexistent.*sudo apt-get install ffmpeg/,
-      {
-        FFMPEG_PATH: '/nonexistent',
-      },
+      { env: { FFMPEG_PATH: '/nonexistent' } },
     );
   },
 );
@@ -130,7 +213,7 @@ test('--help and --version print to stdout and exit 0', { timeout: 30_000 }, asy
     assert.match(run.stdout.toString('utf8'), /--max-lag SEC/);
     assert.equal(run.stderr, '');
   }
-  for (const args of [['--version'], ['serve', '--version']]) {
+  for (const args of [['--version'], ['serve', '--version'], ['share', '--version'], ['demo', '--version']]) {
     const run = await runCli(args);
     assert.equal(run.code, 0, explain(run));
     assert.equal(run.stdout.toString('utf8'), `${version}\n`);

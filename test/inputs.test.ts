@@ -43,8 +43,7 @@ test(
   { timeout: 60_000 },
   async () => {
     const sender = liveSender(await makeMedia('h264-aac', { seconds: 6 }), 'matroska', '-');
-    const server = await startServe(['-'], { stdin: 'pipe' });
-    sender.stdout?.pipe(server.child.stdin as NodeJS.WritableStream);
+    const server = await startServe(['-'], { stdin: 'pipe', feed: (stdin) => sender.stdout?.pipe(stdin) });
     try {
       await server.waitLive();
       const status = await server.status();
@@ -66,8 +65,7 @@ test(
 
 test('MPEG-TS piped into `serve -` goes through ffmpeg and plays', { timeout: 60_000 }, async () => {
   const sender = liveSender(await makeMedia('h264-aac', { seconds: 6 }), 'mpegts', '-');
-  const server = await startServe(['-'], { stdin: 'pipe' });
-  sender.stdout?.pipe(server.child.stdin as NodeJS.WritableStream);
+  const server = await startServe(['-'], { stdin: 'pipe', feed: (stdin) => sender.stdout?.pipe(stdin) });
   try {
     const status = await server.waitLive();
     assert.deepEqual(

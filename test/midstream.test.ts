@@ -14,7 +14,7 @@ import { makeMedia } from '../support/media.js';
 import { killAll, waitFor } from '../support/processes.js';
 import { freePort } from '../support/ports.js';
 import { exitOf, liveSender } from '../support/senders.js';
-import { startServe, type ServeRun } from '../support/serve.js';
+import { startServe } from '../support/serve.js';
 import { decode, explain, videoSize, type Decoded } from '../support/viewers.js';
 
 after(killAll);
@@ -22,8 +22,8 @@ after(killAll);
 const SMALL = { seconds: 3, width: 320, height: 240, fps: 15 } as const;
 
 /** Pipes `sender`'s stdout into the server's stdin; `last` closes stdin when the sender is done. */
-function feed(server: ServeRun, sender: ChildProcess, last: boolean): Promise<void> {
-  sender.stdout?.pipe(server.child.stdin as NodeJS.WritableStream, { end: last });
+function feed(stdin: NodeJS.WritableStream, sender: ChildProcess, last: boolean): Promise<void> {
+  sender.stdout?.pipe(stdin, { end: last });
   return exitOf(sender).then((exit) => assert.deepEqual(exit, { code: 0, signal: null }, 'the sender'));
 }
 
@@ -43,9 +43,12 @@ test(
   { timeout: 90_000 },
   async () => {
     const file = await makeMedia('h264-aac', SMALL);
-    const server = await startServe(['-'], { stdin: 'pipe' });
+    let first: Promise<void> = Promise.resolve();
+    const server = await startServe(['-'], {
+      stdin: 'pipe',
+      feed: (stdin) => (first = feed(stdin, liveSender(file, 'matroska', '-'), false)),
+    });
     try {
-      const first = feed(server, liveSender(file, 'matroska', '-'), false);
       await server.waitLive();
       const viewer = decode(server.url, { timeoutMs: 60_000 });
       await first;
@@ -57,7 +60,7 @@ test(
       assert.equal((await server.status()).viewers.length, 1, 'the viewer is still connected');
 
       // Another run of the same encoder: a second EBML header with the same tracks.
-      await feed(server, liveSender(file, 'matroska', '-'), true);
+      await feed(server.child.stdin as NodeJS.WritableStream, liveSender(file, 'matroska', '-'), true);
       assert.match(server.stderr(), /stdin is sending again, after \d+\.\d s\./);
       assert.doesNotMatch(server.stderr(), /tracks changed/);
       const run = await viewer;
@@ -75,13 +78,20 @@ test(
   async () => {
     const small = await makeMedia('h264-aac', SMALL);
     const large = await makeMedia('h264-aac', { ...SMALL, seconds: 6, width: 640, height: 360 });
-    const server = await startServe(['-'], { stdin: 'pipe' });
+    let first: Promise<void> = Promise.resolve();
+    const server = await startServe(['-'], {
+      stdin: 'pipe',
+      feed: (stdin) => (first = feed(stdin, liveSender(small, 'matroska', '-'), false)),
+    });
     try {
-      const first = feed(server, liveSender(small, 'matroska', '-'), false);
       await server.waitLive();
       const before = decode(server.url, { timeoutMs: 60_000 });
       await first;
-      const second = feed(server, liveSender(large, 'matroska', '-'), true);
+      const second = feed(
+        server.child.stdin as NodeJS.WritableStream,
+        liveSender(large, 'matroska', '-'),
+        true,
+      );
       const run = await before;
       // The old viewer's stream ended cleanly at the change, with only the old picture size in it.
       const seconds = cleanVideoSeconds(run);

@@ -223,7 +223,7 @@ describe('mkvcast share on the command line', { timeout: 90_000 }, () => {
   /** Starts `mkvcast share` and resolves with its process, printed link and ffmpeg child pid. */
   async function startShare(
     extra: string[] = [],
-  ): Promise<{ child: ChildProcess; url: string; ffmpegPid: number }> {
+  ): Promise<{ child: ChildProcess; url: string; ffmpegPid: number; stdout(): string; stderr(): string }> {
     const port = await freePort();
     const child = spawnTracked(
       process.execPath,
@@ -254,8 +254,53 @@ describe('mkvcast share on the command line', { timeout: 90_000 }, () => {
       },
     );
     const ffmpegPid = await waitFor('the ffmpeg child', () => childPids(child.pid as number)[0]);
-    return { child, url, ffmpegPid };
+    return { child, url, ffmpegPid, stdout: () => stdout, stderr: () => stderr };
   }
+
+  /** `mkvcast share ARGS` on the test display, run to its exit. */
+  const runShare = (args: string[]): ReturnType<typeof runToExit> =>
+    runToExit(process.execPath, ['bin/mkvcast.js', 'share', '--display', xvfb.display, ...args], {
+      timeoutMs: 30_000,
+    });
+
+  it('-q prints the links with their token, and nothing else', async () => {
+    const { child, stdout, stderr } = await startShare(['-q']);
+    child.kill('SIGINT');
+    assert.equal(await exited(child), 0);
+    const lines = stdout().trimEnd().split('\n');
+    for (const line of lines) {
+      assert.match(line, /^ {2}http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{22}\/live\.mkv {3}\(.+\)$/);
+    }
+    assert.equal(stderr(), '');
+  });
+
+  it('an encoder that does not work here: exit 1, and the fix names --encoder', async () => {
+    const run = await runShare([
+      '--encoder',
+      'h264_nvenc',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(await freePort()),
+    ]);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(
+      run.stderr,
+      /^mkvcast: The encoder h264_nvenc does not work .*Leave out --encoder to use libx264/,
+    );
+    assert.doesNotMatch(run.stderr, /Leave the encoder empty/);
+  });
+
+  it('a bad option points to mkvcast share --help; --version is the version', async () => {
+    for (const args of [['--fps', '0'], ['--bogus']]) {
+      const run = await runShare(args);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr.trim(), /See mkvcast share --help\.$/);
+    }
+    const version = await runShare(['--version']);
+    assert.equal(version.code, 0, version.stderr);
+    assert.match(version.stdout.toString(), /^\d+\.\d+\.\d+\n$/);
+  });
 
   it('prints a link with a fresh viewer token, serves the screen, and Ctrl-C stops cleanly', async () => {
     await xvfb.paint('#ff0000');
