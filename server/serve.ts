@@ -8,6 +8,7 @@ import { PushSource } from './input/push-source.js';
 import type { PushEvent } from './input/push-slot.js';
 import { sourceFor, type InputSource } from './input/sources.js';
 import { Publisher } from './stream/publisher.js';
+import { endViewers } from './stream/end-viewers.js';
 import { DEFAULT_VIEWER_POLICY } from './stream/viewer.js';
 
 export interface ServeOptions {
@@ -36,6 +37,9 @@ export interface ServeOptions {
   /** One line for people about a change of the input (stalled, tracks changed, pusher gone). */
   onNotice?: (message: string) => void;
 }
+
+/** How long viewers get to receive the rest of their queue when serving stops. */
+const STOP_GRACE_MS = 1000;
 
 /** How long viewers get to receive the rest of their queue after the input ends. */
 const END_GRACE_MS = 5000;
@@ -242,10 +246,21 @@ export class ServeService {
     }
   }
 
-  /** Stops reading, drops the viewers and closes the server. Idempotent. */
-  async stop(): Promise<void> {
+  /**
+   * Stops reading, ends the viewers' streams (a clean end within a second; those still not done, often
+   * peers that stopped reading, are then reset) and closes the server. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.stopOnce();
+    return this.stopped;
+  }
+
+  private stopped: Promise<void> | null = null;
+
+  private async stopOnce(): Promise<void> {
     this.stopping = true;
     this.abort.abort();
+    await endViewers(this.publisher, STOP_GRACE_MS);
     this.publisher.closeAll('server stopped');
     if (this.finished) await this.finished.catch(() => {});
     else await this.source.close();
