@@ -3,6 +3,18 @@
 export class IpcArgumentError extends Error {
   override readonly name = 'IpcArgumentError';
   readonly code = 'BAD_IPC_ARGUMENT';
+  readonly fix = 'This is a bug in mkvcast: please report it with what you did.';
+}
+
+/** A request from a page that is not the app's own window (its page navigated, or another frame). */
+export class IpcSenderError extends Error {
+  override readonly name = 'IpcSenderError';
+  readonly code = 'IPC_SENDER_REFUSED';
+  readonly fix =
+    'Use the mkvcast window; if this is it, close it and open it again from the tray or the app icon.';
+  constructor(channel: string) {
+    super(`${channel} refused: the request did not come from the mkvcast window`);
+  }
 }
 
 /**

@@ -3,19 +3,24 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { IPC, type ChooseFfmpegResult, type SaveSettingsResult, type Settings } from '../server/api.js';
+import {
+  IPC,
+  type ChooseFfmpegResult,
+  type IpcResult,
+  type SaveSettingsResult,
+  type Settings,
+} from '../server/api.js';
 import { SharingSession } from '../server/session/session.js';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
 import { APP_INDEX_URL } from './app-protocol.js';
 import { AppController, UNCHECKED_FFMPEG_PATH } from './controller.js';
 import { registerIpc, requestHandlers, type IpcSender, type RequestChannel } from './ipc.js';
-import { IpcArgumentError } from './ipc-args.js';
 
-type Listener = (event: IpcSender, ...args: unknown[]) => unknown;
+type Listener = (event: IpcSender, ...args: unknown[]) => Promise<IpcResult<unknown>>;
 
 /** The app's IPC as main registers it, over a real AppController and an idle SharingSession. */
 function app(pick: () => string | null): {
-  invoke: (channel: string, from: string | undefined, ...args: unknown[]) => unknown;
+  invoke: (channel: string, from: string | undefined, ...args: unknown[]) => Promise<IpcResult<unknown>>;
   registered: string[];
   persisted: Settings[];
   session: SharingSession;
@@ -46,7 +51,11 @@ function app(pick: () => string | null): {
     APP_INDEX_URL,
     requestHandlers(controller),
   );
-  const invoke = (channel: string, from: string | undefined, ...args: unknown[]): unknown => {
+  const invoke = (
+    channel: string,
+    from: string | undefined,
+    ...args: unknown[]
+  ): Promise<IpcResult<unknown>> => {
     const listener = handlers.get(channel);
     assert.ok(listener, `a handler for ${channel}`);
     return listener(from === undefined ? {} : { senderFrame: { url: from } }, ...args);
@@ -73,7 +82,7 @@ describe("main's IPC handlers", () => {
     assert.deepEqual([...registered].sort(), [...REQUESTS].sort());
   });
 
-  it('every handler refuses a request from anything but the app page, before reading its arguments', () => {
+  it('every handler refuses a request from anything but the app page, before reading its arguments', async () => {
     const { invoke, persisted } = app(() => null);
     for (const channel of REQUESTS) {
       for (const from of [
@@ -82,23 +91,41 @@ describe("main's IPC handlers", () => {
         'https://example.com/',
         'mkvcast://app/other.html',
       ]) {
-        assert.throws(
-          () => invoke(channel, from, { fps: 1 }, 'extra'),
-          (error: Error) =>
-            error instanceof IpcArgumentError && /did not come from the mkvcast window/.test(error.message),
-          `${channel} from ${from}`,
-        );
+        const result = await invoke(channel, from, { fps: 1 }, 'extra');
+        assert.ok(!result.ok, `${channel} from ${from}`);
+        assert.equal(result.error.code, 'IPC_SENDER_REFUSED');
+        assert.match(result.error.message, /did not come from the mkvcast window/);
+        assert.match(result.error.fix, /mkvcast window/);
       }
     }
     assert.equal(persisted.length, 0, 'nothing ran');
   });
 
-  it('a request without arguments refuses any; one with arguments refuses the wrong ones', () => {
+  it('a request without arguments refuses any; one with arguments refuses the wrong ones', async () => {
     const { invoke } = app(() => null);
-    assert.throws(() => invoke(IPC.start, APP_INDEX_URL, 'now'), IpcArgumentError);
-    assert.throws(() => invoke(IPC.chooseFfmpeg, APP_INDEX_URL, '/bin/sh'), IpcArgumentError);
-    assert.throws(() => invoke(IPC.kick, APP_INDEX_URL, '../x'), IpcArgumentError);
-    assert.throws(() => invoke(IPC.saveSettings, APP_INDEX_URL, 'fps=1'), IpcArgumentError);
+    for (const [channel, arg] of [
+      [IPC.start, 'now'],
+      [IPC.chooseFfmpeg, '/bin/sh'],
+      [IPC.kick, '../x'],
+      [IPC.saveSettings, 'fps=1'],
+    ] as const) {
+      const result = await invoke(channel, APP_INDEX_URL, arg);
+      assert.ok(!result.ok, channel);
+      assert.equal(result.error.code, 'BAD_IPC_ARGUMENT');
+      assert.ok(result.error.fix.length > 0);
+    }
+  });
+
+  it('an error inside a handler answers its code and fix, never a throw (Electron would keep only the message)', async () => {
+    const { invoke } = app(() => null);
+    const result = await invoke(IPC.openScreenAccessSettings, APP_INDEX_URL);
+    assert.ok(!result.ok);
+    assert.equal(result.error.code, 'INTERNAL');
+    assert.match(result.error.message, /no screen recording permission/);
+    assert.ok(result.error.fix.length > 0);
+    const copied = await invoke(IPC.copyLink, APP_INDEX_URL, 'http://elsewhere/x');
+    assert.ok(!copied.ok);
+    assert.deepEqual(structuredClone(copied), copied, 'the answer survives structured clone as it is');
   });
 
   it('saveSettings from the window keeps no ffmpeg path main did not check; Choose… sets a checked one', async () => {
@@ -107,13 +134,14 @@ describe("main's IPC handlers", () => {
     await chmod(script, 0o755);
     let picked: string | null = null;
     const { invoke, persisted, session } = app(() => picked);
+    const value = async <T>(answer: Promise<IpcResult<unknown>>): Promise<T> => {
+      const result = await answer;
+      assert.ok(result.ok, JSON.stringify(result));
+      return result.value as T;
+    };
     const save = (ffmpegPath: string): Promise<SaveSettingsResult> =>
-      invoke(IPC.saveSettings, APP_INDEX_URL, {
-        ...session.settings,
-        ffmpegPath,
-      }) as Promise<SaveSettingsResult>;
-    const choose = (): Promise<ChooseFfmpegResult> =>
-      invoke(IPC.chooseFfmpeg, APP_INDEX_URL) as Promise<ChooseFfmpegResult>;
+      value(invoke(IPC.saveSettings, APP_INDEX_URL, { ...session.settings, ffmpegPath }));
+    const choose = (): Promise<ChooseFfmpegResult> => value(invoke(IPC.chooseFfmpeg, APP_INDEX_URL));
 
     // A page script names a program: refused, and nothing is run or stored.
     for (const path of ['/bin/sh', script, '/usr/bin/ffmpeg']) {

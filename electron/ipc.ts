@@ -1,14 +1,24 @@
 /**
  * The main process's IPC handlers: one per request channel in IPC (a missing one does not compile),
  * each refusing a sender that is not the app's own page before it looks at the arguments, then
- * checking the arguments (ipc-args.ts) before the AppController runs anything.
+ * checking the arguments (ipc-args.ts) before the AppController runs anything. Every handler answers
+ * an IpcResult and never throws: Electron would flatten the error to its message, losing code and fix.
  */
-import { IPC, type PushChannel } from '../server/api.js';
+import { IPC, type IpcResult, type UserError } from '../server/api.js';
+import { toUserError } from '../server/session/errors.js';
 import type { AppController } from './controller.js';
-import { copyTextArg, IpcArgumentError, isAppSender, noArgs, settingsArg, viewerIdArg } from './ipc-args.js';
+import {
+  copyTextArg,
+  IpcArgumentError,
+  IpcSenderError,
+  isAppSender,
+  noArgs,
+  settingsArg,
+  viewerIdArg,
+} from './ipc-args.js';
+import type { RequestChannel } from './requests.js';
 
-/** The renderer → main channels (invoke/handle); the rest of IPC are main → window pushes. */
-export type RequestChannel = Exclude<(typeof IPC)[keyof typeof IPC], PushChannel>;
+export type { RequestChannel } from './requests.js';
 
 /** What a handler looks at of Electron's IpcMainInvokeEvent: the frame that sent it. */
 export interface IpcSender {
@@ -17,7 +27,10 @@ export interface IpcSender {
 
 /** What registerIpc needs of Electron's ipcMain. */
 export interface IpcRegistry {
-  handle(channel: string, listener: (event: IpcSender, ...args: unknown[]) => unknown): void;
+  handle(
+    channel: string,
+    listener: (event: IpcSender, ...args: unknown[]) => Promise<IpcResult<unknown>>,
+  ): void;
 }
 
 /** What each request does with its (unchecked) arguments. */
@@ -53,11 +66,21 @@ export function registerIpc(
   handlers: Record<RequestChannel, (args: unknown[]) => unknown>,
 ): void {
   for (const [channel, run] of Object.entries(handlers) as [RequestChannel, (args: unknown[]) => unknown][]) {
-    ipc.handle(channel, (event, ...args) => {
-      if (!isAppSender(event.senderFrame?.url, appUrl)) {
-        throw new IpcArgumentError(`${channel} refused: the request did not come from the mkvcast window`);
+    ipc.handle(channel, async (event, ...args) => {
+      try {
+        if (!isAppSender(event.senderFrame?.url, appUrl)) throw new IpcSenderError(channel);
+        return { ok: true, value: await run(args) };
+      } catch (error) {
+        return { ok: false, error: ipcError(error) };
       }
-      return run(args);
     });
   }
+}
+
+/** The error a handler answers with: the session's errors as toUserError maps them, this file's own with their fix. */
+export function ipcError(error: unknown): UserError {
+  if (error instanceof IpcArgumentError || error instanceof IpcSenderError) {
+    return { code: error.code, message: error.message, fix: error.fix };
+  }
+  return toUserError(error);
 }

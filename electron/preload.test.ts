@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runInNewContext } from 'node:vm';
-import { IPC, type MkvcastApi, type PushChannel, type PushPayloads } from '../server/api.js';
+import { REQUEST_CHANNELS } from './requests.js';
+import { IPC, type MkvcastIpcApi, type PushChannel, type PushPayloads } from '../server/api.js';
 
 // The bundle `npm run build` makes (build:preload), next to this compiled test.
 const BUNDLE = fileURLToPath(new URL('./preload.cjs', import.meta.url));
@@ -53,7 +54,7 @@ describe('the preload bundle', () => {
 
   it('sends each call on its channel with its arguments', async () => {
     const { exposed, invoked } = await loadPreload();
-    const api = exposed.get('mkvcast') as MkvcastApi;
+    const api = exposed.get('mkvcast') as MkvcastIpcApi;
     await api.listScreens();
     await api.kick('v1');
     await api.saveSettings({ fps: 10 } as never);
@@ -72,9 +73,19 @@ describe('the preload bundle', () => {
     ]);
   });
 
+  it('each request of REQUEST_CHANNELS (the test bridge sends by it) goes out on that channel', async () => {
+    const { exposed, invoked } = await loadPreload();
+    const api = exposed.get('mkvcast') as Record<string, () => Promise<unknown>>;
+    for (const [name, channel] of Object.entries(REQUEST_CHANNELS)) {
+      invoked.length = 0;
+      await api[name]();
+      assert.deepEqual(invoked, [[channel]], name);
+    }
+  });
+
   it('delivers each push to its subscribers, from the payload main sends, until they unsubscribe', async () => {
     const { exposed, listeners } = await loadPreload();
-    const api = exposed.get('mkvcast') as MkvcastApi;
+    const api = exposed.get('mkvcast') as MkvcastIpcApi;
     const push = <C extends PushChannel>(channel: C, payload: PushPayloads[C]): void => {
       for (const l of listeners.get(channel) ?? []) l({ sender: 'event' }, payload);
     };

@@ -4,10 +4,11 @@
  * bundled (esbuild, see `build:preload`) with the channel names from server/api.ts and push.ts into preload.cjs.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import { IPC, type MkvcastApi } from '../server/api.js';
+import { IPC, type MkvcastIpcApi } from '../server/api.js';
 import { subscribePush } from './push.js';
 
-const api: MkvcastApi = {
+// Each request answers an IpcResult (see electron/ipc.ts), passed to the window as it is.
+const api: MkvcastIpcApi = {
   listScreens: () => ipcRenderer.invoke(IPC.listScreens),
   getSettings: () => ipcRenderer.invoke(IPC.getSettings),
   saveSettings: (settings) => ipcRenderer.invoke(IPC.saveSettings, settings),

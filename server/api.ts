@@ -194,6 +194,22 @@ export interface MkvcastApi {
   onScreens(callback: (screens: ScreenInfo[]) => void): () => void;
 }
 
+// --- What crosses IPC (the app's main process ↔ window) ---
+
+/**
+ * What every request channel answers. Electron flattens an error thrown by an `ipcMain.handle`
+ * handler to "Error invoking remote method '…': Error: …" and drops its code, field and fix, so main
+ * never throws across IPC: it answers `{ ok: false, error }`, and the window unwraps (renderer/src/mkvcast.ts).
+ */
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: UserError };
+
+/** MkvcastApi as the preload exposes it: each request answers an IpcResult; subscriptions are unchanged. */
+export type MkvcastIpcApi = {
+  [K in keyof MkvcastApi]: MkvcastApi[K] extends (...args: infer A) => Promise<infer R>
+    ? (...args: A) => Promise<IpcResult<R>>
+    : MkvcastApi[K];
+};
+
 /** IPC channel names: renderer → main requests (invoke/handle), then main → renderer pushes. */
 export const IPC = {
   listScreens: 'mkvcast:list-screens',

@@ -12,7 +12,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import type { ScreenAccess, ScreenInfo, SessionState, Settings } from '../server/api.js';
+import type {
+  IpcResult,
+  SaveSettingsResult,
+  ScreenAccess,
+  ScreenInfo,
+  SessionState,
+  Settings,
+} from '../server/api.js';
 import { listX11Screens } from '../server/screens.js';
 import { SharingSession } from '../server/session/session.js';
 import { DEFAULT_SETTINGS, newToken } from '../server/settings.js';
@@ -244,17 +251,17 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
     await refusal.waitFor({ state: 'detached', timeout: 5000 });
 
     // A script in the page can call the API, but cannot name a program for start() to run.
-    const injected = (await page.evaluate(`window.mkvcast.getSettings().then((settings) =>
-      window.mkvcast.saveSettings({ ...settings, ffmpegPath: ${JSON.stringify(notFfmpeg)} }))`)) as {
-      ok: boolean;
-      errors?: { field: string }[];
-    };
-    assert.equal(injected.ok, false);
-    assert.deepEqual(
-      injected.errors?.map((e) => e.field),
-      ['ffmpegPath'],
-    );
+    const injected = (await page.evaluate(`window.mkvcast.getSettings().then(({ value }) =>
+      window.mkvcast.saveSettings({ ...value, ffmpegPath: ${JSON.stringify(notFfmpeg)} }))`)) as IpcResult<SaveSettingsResult>;
+    assert.ok(injected.ok, 'answered, not thrown');
+    assert.equal(injected.value.ok, false);
+    assert.deepEqual(!injected.value.ok && injected.value.errors.map((e) => e.field), ['ffmpegPath']);
     assert.equal(session.settings.ffmpegPath, '');
+    // A request main refuses answers its code and fix across IPC, not a bare message.
+    const refused = (await page.evaluate(`window.mkvcast.kick('../x')`)) as IpcResult<boolean>;
+    assert.ok(!refused.ok);
+    assert.equal(refused.error.code, 'BAD_IPC_ARGUMENT');
+    assert.match(refused.error.fix, /report/);
 
     await page.getByRole('button', { name: 'Use default' }).click();
     assert.equal(await field.inputValue(), 'found automatically');

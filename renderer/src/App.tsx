@@ -3,7 +3,7 @@ import type { FieldError, Settings, UserError } from '../../server/api.js';
 import { AccessNotice } from './AccessNotice';
 import { draftFromSettings, settingsFromDraft, type Draft } from './draft';
 import { LinksPanel } from './LinksPanel';
-import { api } from './mkvcast';
+import { api, errorText } from './mkvcast';
 import { SettingsForm, type FieldErrors } from './SettingsForm';
 import { ShareButton } from './ShareButton';
 import { useSession } from './useSession';
@@ -81,7 +81,7 @@ export function App(): ReactElement {
       setSettings(await api().newToken());
       setSaveWarning(null);
     } catch (error) {
-      setSaveWarning(error instanceof Error ? error.message : String(error));
+      setSaveWarning(errorText(error));
       setSettings(await api().getSettings()); // the new token applies even when it could not be stored
     }
   };

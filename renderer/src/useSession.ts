@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { ScreenAccess, ScreenInfo, SessionSnapshot, Settings } from '../../server/api.js';
-import { api } from './mkvcast';
+import { api, errorText } from './mkvcast';
 
 export interface AppData {
   session: SessionSnapshot;
@@ -15,8 +15,6 @@ export interface AppData {
   /** A problem talking to the main process itself (not a sharing error). */
   loadError: string | null;
 }
-
-const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 const IDLE: SessionSnapshot = {
   state: { kind: 'idle' },
@@ -61,7 +59,7 @@ export function useSession(): AppData {
         setSession(snapshot);
         setSettings(saved);
       },
-      (error: unknown) => open && setLoadError(message(error)),
+      (error: unknown) => open && setLoadError(errorText(error)),
     );
     // Asked at first and whenever the window comes back (the user may have changed the permission,
     // and the thumbnails show what is on the screens now).
@@ -72,7 +70,7 @@ export function useSession(): AppData {
           setScreens(list);
           setScreensError(null);
         },
-        (error: unknown) => open && setScreensError(message(error)),
+        (error: unknown) => open && setScreensError(errorText(error)),
       );
       mkvcast.screenAccess().then(
         (value) => open && setAccess(value),
