@@ -11,6 +11,7 @@ import {
   ipcMain,
   Menu,
   nativeImage,
+  powerMonitor,
   protocol,
   screen,
   session as electronSession,
@@ -20,18 +21,23 @@ import {
   type MenuItemConstructorOptions,
   type OpenDialogOptions,
 } from 'electron';
+import { networkInterfaces } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC, type ScreenAccess, type ScreenInfo } from '../server/api.js';
 import { screensFromDisplays, x11Problem } from '../server/screens.js';
 import { SharingSession } from '../server/session/session.js';
 import { APP_INDEX_URL, APP_SCHEME, appResponse } from './app-protocol.js';
+import { closeAction, closeChoice, CLOSE_QUESTION, COMPACT_WINDOW } from './close-policy.js';
 import { AppController } from './controller.js';
 import { withCheckedFfmpeg } from './ffmpeg-path.js';
 import { registerIpc, requestHandlers } from './ipc.js';
 import { pushTo } from './push.js';
+import { NetworkWatch } from './network-watch.js';
 import { mayTakeThumbnails, SCREEN_RECORDING_PANE, screenAccessFrom, withThumbnails } from './screens.js';
 import { SettingsFile } from './settings-file.js';
+import { startupFailure } from './startup-error.js';
+import { trayVisible } from './tray-host.js';
 import { trayIconFile, trayModel, type TrayAction } from './tray-menu.js';
 import { lockDownContents, lockDownSession, windowOptions } from './window-security.js';
 
@@ -44,6 +50,8 @@ const ASSETS = join(ROOT, 'assets');
 let window: BrowserWindow | null = null;
 let tray: Tray | null = null;
 let quitting = false;
+/** What closing the window does, once main() has a session (before that, the window just closes). */
+let onWindowClose: ((win: BrowserWindow) => void) | null = null;
 
 function currentScreens(): ScreenInfo[] {
   return screensFromDisplays(screen.getAllDisplays(), screen.getPrimaryDisplay().id);
@@ -117,12 +125,11 @@ function createWindow(): BrowserWindow {
     windowOptions({ preload: PRELOAD, icon: join(ASSETS, 'icon.png'), devTools: !app.isPackaged }),
   );
   win.once('ready-to-show', () => win.show());
-  // Closing the window keeps sharing (the tray stays); Quit stops it.
+  // Closing the window never hides a live share where nobody can see it (close-policy.ts).
   win.on('close', (event) => {
-    if (!quitting && tray) {
-      event.preventDefault();
-      win.hide();
-    }
+    if (quitting || !onWindowClose) return;
+    event.preventDefault();
+    onWindowClose(win);
   });
   void win.loadURL(APP_INDEX_URL);
   return win;
@@ -220,12 +227,27 @@ async function main(): Promise<void> {
   tray.on('click', showWindow);
   refreshTray();
 
+  // The links follow the machine's addresses: after sleep, and when the network changes.
+  const refreshLinks = (): void => {
+    push(IPC.pushState, { state: session.state, links: session.links });
+    refreshTray();
+  };
+  powerMonitor.on('resume', refreshLinks);
+  const networkWatch = new NetworkWatch({
+    read: networkInterfaces,
+    onChange: refreshLinks,
+    intervalMs: NETWORK_POLL_MS,
+  });
+
+  onWindowClose = (win) => void closeWindow(win, session.state);
+
   // Quit stops ffmpeg and the server first, then lets the app exit.
   let stopped = false;
   app.on('before-quit', (event) => {
     quitting = true;
     if (stopped) return;
     event.preventDefault();
+    networkWatch.close();
     controller.close();
     session
       .stop()
@@ -235,11 +257,47 @@ async function main(): Promise<void> {
         app.quit();
       });
   });
-  app.on('window-all-closed', () => {
-    if (!tray) app.quit();
-  });
+  app.on('window-all-closed', () => app.quit());
+  // macOS: a click on the Dock icon brings the window back.
+  app.on('activate', showWindow);
 
   window = createWindow();
+}
+
+const NETWORK_POLL_MS = 5000;
+
+/** Hides the window, quits, or asks (close-policy.ts), from the session's state and whether the tray is seen. */
+async function closeWindow(win: BrowserWindow, state: SharingSession['state']): Promise<void> {
+  const action = closeAction(state, tray !== null && (await trayVisible(process.platform)));
+  if (action === 'hide') {
+    win.hide();
+    return;
+  }
+  if (action === 'quit') {
+    app.quit();
+    return;
+  }
+  const { response } = await dialog.showMessageBox(win, CLOSE_QUESTION);
+  switch (closeChoice(response)) {
+    case 'stop-and-quit':
+      app.quit(); // before-quit stops the session first
+      return;
+    case 'keep-small':
+      win.setMinimumSize(COMPACT_WINDOW.width, COMPACT_WINDOW.height);
+      win.setSize(COMPACT_WINDOW.width, COMPACT_WINDOW.height);
+      win.show();
+      return;
+    case 'cancel':
+      return;
+  }
+}
+
+/** An error inside main() (no window yet): say what failed in a dialog, then exit non-zero. */
+function failToStart(error: unknown): void {
+  console.error('mkvcast could not start:', error);
+  const { title, content } = startupFailure(error);
+  dialog.showErrorBox(title, content);
+  app.exit(1);
 }
 
 // The window's page comes from mkvcast://app/ (see app-protocol.ts); the scheme must be known before ready.
@@ -249,8 +307,5 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', showWindow);
-  app.whenReady().then(main, (error: unknown) => {
-    console.error('mkvcast could not start:', error);
-    app.exit(1);
-  });
+  app.whenReady().then(main).catch(failToStart);
 }
