@@ -1,0 +1,301 @@
+/**
+ * The built main process (dist/electron/main.js) run under plain Node, with support/fake-electron.ts
+ * standing in for the `electron` module: the real main.ts, AppController, SharingSession, ffmpeg and
+ * renderer files, only Electron replaced by a recording fake. What this does not prove (the real
+ * binary's sandbox, tray, dialogs, window) is listed in the README's "The main process under Node".
+ */
+import assert from 'node:assert/strict';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { IPC, type IpcResult, type SessionSnapshot, type StartResult } from '../server/api.js';
+import { APP_CSP, APP_INDEX_URL } from '../electron/app-protocol.js';
+import { REQUEST_CHANNELS } from '../electron/requests.js';
+import { SettingsFile } from '../electron/settings-file.js';
+import { DEFAULT_SETTINGS } from '../server/settings.js';
+import type { Call, Command } from '../support/fake-electron.js';
+import { freePort } from '../support/ports.js';
+import { childPids, isAlive, waitFor } from '../support/processes.js';
+import { startXvfb, type Xvfb } from '../support/xvfb.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const MAIN = join(ROOT, 'dist/electron/main.js');
+const REGISTER = join(ROOT, 'dist/support/fake-electron-register.js');
+
+type Ask = Command extends infer C ? (C extends { id: number } ? Omit<C, 'id'> : never) : never;
+
+/** main.js in a child Node with the fake electron, driven over the fork's IPC channel. */
+class MainProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  stderr = '';
+
+  constructor(env: NodeJS.ProcessEnv) {
+    this.child = fork(MAIN, [], {
+      execArgv: ['--import', REGISTER],
+      env,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    this.child.stderr?.setEncoding('utf8');
+    this.child.stderr?.on('data', (text: string) => (this.stderr = (this.stderr + text).slice(-8000)));
+    this.child.on('message', (answer: { id: number; ok: boolean; value?: unknown; error?: string }) => {
+      const waiter = this.waiting.get(answer.id);
+      this.waiting.delete(answer.id);
+      if (answer.ok) waiter?.resolve(answer.value);
+      else waiter?.reject(new Error(answer.error));
+    });
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+
+  ask<T>(command: Ask): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.child.send({ ...command, id });
+    });
+  }
+
+  calls(): Promise<Call[]> {
+    return this.ask<Call[]>({ cmd: 'calls' });
+  }
+
+  invoke<T>(channel: string, from: string, ...args: unknown[]): Promise<IpcResult<T>> {
+    return this.ask<IpcResult<T>>({ cmd: 'invoke', channel, from, args });
+  }
+}
+
+const names = (calls: Call[]): string[] => calls.map((c) => c.name);
+
+const REQUEST_CHANNEL_LIST = Object.values(REQUEST_CHANNELS).sort();
+
+/** The environment for the child: its own settings folder, the Xvfb display, no desktop session bus. */
+function childEnv(userData: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, FAKE_ELECTRON_USER_DATA: userData, ...extra };
+  delete env.WAYLAND_DISPLAY;
+  delete env.XDG_SESSION_TYPE;
+  // No StatusNotifierWatcher can answer: a tray nobody sees, as on GNOME without AppIndicator.
+  env.DBUS_SESSION_BUS_ADDRESS = 'unix:path=/nonexistent/bus';
+  return env;
+}
+
+describe('the built main process under a recording fake electron', () => {
+  let xvfb: Xvfb;
+  let dir: string;
+  let main: MainProcess;
+  let port: number;
+  let ffmpegPid = 0;
+
+  before(async () => {
+    xvfb = await startXvfb([{ width: 640, height: 360 }]);
+    dir = await mkdtemp(join(tmpdir(), 'mkvcast-main-'));
+    port = await freePort();
+    await new SettingsFile(join(dir, 'settings.json')).save({
+      ...DEFAULT_SETTINGS,
+      token: 'main-process-test-token-01',
+      host: '127.0.0.1',
+      port,
+      fps: 5,
+    });
+    main = new MainProcess(
+      childEnv(dir, {
+        DISPLAY: xvfb.display,
+        FFMPEG_PATH: '/usr/bin/ffmpeg',
+        FAKE_ELECTRON_RECORD: join(dir, 'calls.json'),
+      }),
+    );
+  });
+
+  after(async () => {
+    if (main.child.exitCode === null) main.child.kill('SIGKILL');
+    await main.exited;
+    await xvfb.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('before ready: only the privileged scheme, the single-instance lock and its listener', async () => {
+    const calls = await main.calls();
+    assert.deepEqual(names(calls), [
+      'protocol.registerSchemesAsPrivileged',
+      'app.requestSingleInstanceLock',
+      'app.on',
+      'app.whenReady',
+    ]);
+    assert.deepEqual(calls[0]?.args, [[{ scheme: 'mkvcast', privileges: { standard: true, secure: true } }]]);
+    assert.deepEqual(calls[2]?.args, ['second-instance']);
+  });
+
+  it('after ready: permissions refused, the protocol, every handler, the tray, then the window on mkvcast://app/', async () => {
+    await main.ask({ cmd: 'ready' });
+    const calls = await waitFor(
+      'the window to load its page',
+      async () => {
+        const all = await main.calls();
+        return all.some((c) => c.name === 'window.loadURL') && all;
+      },
+      { timeoutMs: 15_000 },
+    );
+    const order = names(calls);
+    const at = (name: string, arg?: unknown): number =>
+      calls.findIndex((c) => c.name === name && (arg === undefined || c.args[0] === arg));
+    const ready = order.indexOf('ready');
+    for (const step of [
+      'session.setPermissionRequestHandler',
+      'session.setPermissionCheckHandler',
+      'protocol.handle',
+      'ipcMain.handle',
+      'new Tray',
+      'new BrowserWindow',
+    ]) {
+      assert.ok(at(step) > ready, `${step} after ready`);
+    }
+    assert.ok(at('app.on', 'web-contents-created') < at('new BrowserWindow'), 'every page is locked down');
+    assert.ok(at('protocol.handle') < at('window.loadURL'), 'the scheme answers before the page loads');
+    assert.ok(
+      calls
+        .filter((c) => c.name === 'ipcMain.handle')
+        .every((_c, i, list) => at('window.loadURL') > calls.indexOf(list[i] as Call)),
+      'every handler is there before the page can ask',
+    );
+    assert.deepEqual(calls[at('window.loadURL')]?.args, [APP_INDEX_URL]);
+    for (const event of ['before-quit', 'window-all-closed', 'activate']) {
+      assert.ok(at('app.on', event) > ready, `app.on(${event})`);
+    }
+    assert.ok(at('powerMonitor.on') > ready, 'links refreshed on resume');
+    const webPreferences = (calls[at('new BrowserWindow')]?.args[0] as { webPreferences: object })
+      .webPreferences;
+    assert.deepEqual(
+      { ...webPreferences, preload: undefined },
+      {
+        ...webPreferences,
+        preload: undefined,
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+      },
+    );
+    for (const name of ['webContents.setWindowOpenHandler', 'webContents.on']) {
+      assert.ok(at(name) > at('new BrowserWindow'), name);
+    }
+  });
+
+  it('every request channel in server/api.ts has one handler, and each refuses any sender but the app page', async () => {
+    const calls = await main.calls();
+    const registered = calls.filter((c) => c.name === 'ipcMain.handle').map((c) => c.args[0] as string);
+    const requests = Object.values(IPC).filter(
+      (c) => ![IPC.pushState, IPC.pushViewers, IPC.pushStats, IPC.pushScreens].includes(c as never),
+    );
+    assert.deepEqual(registered.sort(), requests.sort());
+    assert.deepEqual(REQUEST_CHANNEL_LIST, requests.sort(), 'the preload and bridge table names them all');
+    for (const channel of registered) {
+      for (const from of ['https://example.com/', 'file:///tmp/x.html', 'mkvcast://app/other.html']) {
+        const answer = await main.invoke(channel, from);
+        assert.ok(!answer.ok, `${channel} from ${from}`);
+        assert.equal(answer.error.code, 'IPC_SENDER_REFUSED');
+      }
+    }
+    const snapshot = await main.invoke<SessionSnapshot>(IPC.getState, APP_INDEX_URL);
+    assert.ok(snapshot.ok);
+    assert.equal(snapshot.value.state.kind, 'idle');
+  });
+
+  it('the mkvcast:// handler serves the built renderer with its CSP, and nothing outside it', async () => {
+    type Answer = { status: number; headers: Record<string, string>; body: string };
+    const index = await main.ask<Answer>({ cmd: 'request', url: APP_INDEX_URL });
+    assert.equal(index.status, 200);
+    assert.equal(index.headers['content-type'], 'text/html; charset=utf-8');
+    assert.equal(index.headers['content-security-policy'], APP_CSP);
+    const built = await readFile(join(ROOT, 'renderer/dist/index.html'));
+    assert.ok(Buffer.from(index.body, 'base64').equals(built), 'the bytes of renderer/dist/index.html');
+    const script = /src="\.?\/?([^"]+\.js)"/.exec(built.toString())?.[1];
+    assert.ok(script, 'the page loads a script');
+    const js = await main.ask<Answer>({ cmd: 'request', url: `mkvcast://app/${script}` });
+    assert.equal(js.status, 200);
+    assert.match(js.headers['content-type'] ?? '', /^text\/javascript/);
+    for (const url of [
+      'mkvcast://app/%2e%2e/%2e%2e/package.json',
+      'mkvcast://app/..%2f..%2fpackage.json',
+      'mkvcast://other/index.html',
+    ]) {
+      const refused = await main.ask<Answer>({ cmd: 'request', url });
+      assert.ok(refused.status >= 400, `${url}: ${refused.status}`);
+    }
+  });
+
+  it('on resume from sleep, the links are pushed to the window again', async () => {
+    const pushes = async (): Promise<number> =>
+      (await main.ask<{ channel: string }[]>({ cmd: 'sent' })).filter((s) => s.channel === IPC.pushState)
+        .length;
+    const before = await pushes();
+    await main.ask({ cmd: 'emit', target: 'powerMonitor', event: 'resume' });
+    assert.equal(await pushes(), before + 1);
+  });
+
+  it('sharing: start over IPC runs ffmpeg; closing the window with no tray to see asks, and "keep sharing" leaves a small window', async () => {
+    const started = await main.invoke<StartResult>(IPC.start, APP_INDEX_URL);
+    assert.ok(started.ok && started.value.ok, `${JSON.stringify(started)}\n${main.stderr}`);
+    ffmpegPid = await waitFor('ffmpeg under main', async () => {
+      for (const pid of childPids(main.child.pid ?? 0)) {
+        if ((await readlink(`/proc/${pid}/exe`).catch(() => '')).endsWith('ffmpeg')) return pid;
+      }
+      return 0;
+    });
+    const closed = await main.ask<{ prevented: boolean }>({ cmd: 'close-window', response: 1 });
+    assert.equal(closed.prevented, true, 'the window stays');
+    const calls = await waitFor('the small window', async () => {
+      const all = await main.calls();
+      return all.some((c) => c.name === 'window.setSize') && all;
+    });
+    const box = calls.find((c) => c.name === 'dialog.showMessageBox');
+    assert.match(JSON.stringify(box?.args), /Stop sharing and quit.*Keep sharing in a small window/);
+    assert.deepEqual(calls.find((c) => c.name === 'window.setSize')?.args, [380, 240]);
+    assert.ok(!names(calls).includes('window.hide'), 'a live share is never hidden');
+    assert.ok(isAlive(ffmpegPid), 'still sharing');
+  });
+
+  it('quit stops the session: the process exits 0, no ffmpeg is left and the port is closed', async () => {
+    assert.ok(ffmpegPid > 0, 'the share test ran');
+    main.child.send({ id: 0, cmd: 'quit' });
+    assert.equal(await main.exited, 0, main.stderr);
+    assert.equal(isAlive(ffmpegPid), false, 'ffmpeg is gone');
+    const calls = JSON.parse(await readFile(join(dir, 'calls.json'), 'utf8')) as Call[];
+    assert.deepEqual(calls.at(-1), { name: 'app.exit', args: [0] });
+    await assert.rejects(
+      new Promise((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.destroy();
+          resolve(null);
+        });
+        socket.once('error', reject);
+      }),
+      /ECONNREFUSED/,
+    );
+  });
+});
+
+describe('the built main process failing to start', () => {
+  it('shows an error dialog that says what failed, then exits 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mkvcast-main-fail-'));
+    try {
+      const main = new MainProcess(
+        childEnv(dir, { FAKE_ELECTRON_FAULT: 'getPath', FAKE_ELECTRON_RECORD: join(dir, 'calls.json') }),
+      );
+      await main.ask({ cmd: 'ready' });
+      assert.equal(await main.exited, 1);
+      const calls = JSON.parse(await readFile(join(dir, 'calls.json'), 'utf8')) as Call[];
+      const box = calls.find((c) => c.name === 'dialog.showErrorBox');
+      assert.ok(box, names(calls).join(', '));
+      assert.equal(box.args[0], 'mkvcast could not start');
+      assert.match(String(box.args[1]), /Failed to get 'userData' path\n\n.*terminal/s);
+      assert.deepEqual(calls.at(-1), { name: 'app.exit', args: [1] });
+      assert.ok(!names(calls).includes('new BrowserWindow'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
