@@ -1,11 +1,13 @@
 /**
  * The packaging config, checked without building a package: what electron-builder will read
- * (parsed with the js-yaml it uses itself), and that the files it points at exist.
+ * (parsed with the js-yaml it uses itself), checked by electron-builder's own code where it can be
+ * called alone (its configuration schema, the deb target's metadata check, its AppArmor template
+ * expansion and after-install script), and that the files it points at exist.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ffmpegPath } from '../support/media.js';
@@ -17,10 +19,12 @@ const yaml = require('js-yaml') as { load(text: string): unknown };
 
 interface BuilderConfig {
   appId: string;
+  productName: string;
+  deb: { appArmorProfile?: string; afterInstall?: string };
   files: string[];
   asarUnpack: string[];
   directories: { output: string; buildResources: string };
-  linux: { target: string[]; icon: string };
+  linux: { target: string[]; icon: string; executableName: string; maintainer?: string };
   win: { target: string[] };
   electronFuses: Record<string, boolean>;
   mac: {
@@ -33,7 +37,39 @@ interface BuilderConfig {
 }
 
 const config = yaml.load(readFileSync(join(ROOT, 'electron-builder.yml'), 'utf8')) as BuilderConfig;
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  main: string;
+  name: string;
+  homepage?: string;
+  author?: { name: string; email?: string };
+};
+
+// electron-builder's own code, from the app-builder-lib it builds with.
+const BUILDER_LIB = dirname(require.resolve('app-builder-lib/package.json'));
+const { validateConfiguration } = require(join(BUILDER_LIB, 'out/util/config/config.js')) as {
+  validateConfiguration(config: unknown, debugLogger: { isEnabled: boolean }): Promise<void>;
+};
+const FpmTarget = (
+  require(join(BUILDER_LIB, 'out/targets/FpmTarget.js')) as { default: { prototype: object } }
+).default;
+const { AppInfo } = require(join(BUILDER_LIB, 'out/appInfo.js')) as { AppInfo: { prototype: object } };
+
+/**
+ * The deb (fpm) target's metadata check, FpmTarget.computeFpmMetaInfoOptions, run on its own: a target
+ * and an AppInfo with only what that method reads (the package.json metadata and the linux+deb options).
+ */
+async function debMetadata(metadata: typeof pkg, options: object): Promise<Record<string, string>> {
+  const appInfo = Object.create(AppInfo.prototype, {
+    info: { value: { metadata, repositoryInfo: Promise.resolve(null) } },
+    notNullDevMetadata: { value: metadata },
+    linuxPackageName: { value: metadata.name },
+  }) as object;
+  const target = Object.create(FpmTarget.prototype, {
+    packager: { value: { appInfo, info: { metadata } } },
+    options: { value: options },
+  }) as { computeFpmMetaInfoOptions(): Promise<Record<string, string>> };
+  return target.computeFpmMetaInfoOptions();
+}
 
 /** PNG width and height from the IHDR chunk. */
 function pngSize(path: string): [number, number] {
@@ -43,6 +79,53 @@ function pngSize(path: string): [number, number] {
 }
 
 describe('electron-builder.yml', () => {
+  it("passes electron-builder's own configuration schema", async () => {
+    await validateConfiguration(config, { isEnabled: false });
+    await assert.rejects(
+      validateConfiguration({ ...config, linux: { ...config.linux, nonsense: 1 } }, { isEnabled: false }),
+    );
+  });
+
+  it("deb: electron-builder's fpm target finds a homepage and a maintainer with an email", async () => {
+    const options = { ...config.linux, ...config.deb };
+    const meta = await debMetadata(pkg, options);
+    assert.equal(meta.url, pkg.homepage);
+    assert.match(meta.maintainer ?? '', /^[^<>]+ <[^@\s]+@[^@\s]+>$/);
+    assert.equal(meta.name, 'mkvcast');
+    // The same check refuses what package.json and the yml had before (the deb target stopped there).
+    const bare = { main: pkg.main, name: pkg.name };
+    await assert.rejects(
+      debMetadata(bare, { ...options, maintainer: undefined }),
+      /specify project homepage[\s\S]*author 'email'/,
+    );
+    assert.ok(pkg.author?.email, 'package.json author has an email (fpm falls back to it)');
+  });
+
+  it('deb: ships an AppArmor profile that lets the installed binary make user namespaces (Ubuntu 24.04+)', () => {
+    assert.ok(config.deb.appArmorProfile, 'deb.appArmorProfile is set');
+    const template = readFileSync(join(ROOT, config.deb.appArmorProfile), 'utf8');
+    // Expanded as electron-builder's writeConfigFile does: ${name} from the packager's values, others refused.
+    const values: Record<string, string> = {
+      executable: config.linux.executableName,
+      sanitizedProductName: config.productName,
+    };
+    const profile = template.replace(/\$\{([a-zA-Z]+)\}/g, (_m, name: string) => {
+      assert.ok(name in values, `electron-builder defines \${${name}}`);
+      return values[name] as string;
+    });
+    assert.match(profile, /^abi <abi\/4\.0>,$/m);
+    assert.match(profile, /^profile mkvcast "\/opt\/mkvcast\/mkvcast" flags=\(unconfined\) \{$/m);
+    assert.match(profile, /^\s+userns,$/m);
+    // No after-install of our own: electron-builder's installs resources/apparmor-profile, where its
+    // fpm target copies deb.appArmorProfile.
+    assert.equal(config.deb.afterInstall, undefined);
+    const afterInstall = readFileSync(join(BUILDER_LIB, 'templates/linux/after-install.tpl'), 'utf8');
+    assert.match(afterInstall, /resources\/apparmor-profile/);
+    assert.match(afterInstall, /\/etc\/apparmor\.d\/\$\{executable\}/);
+    const fpm = readFileSync(join(BUILDER_LIB, 'out/targets/FpmTarget.js'), 'utf8');
+    assert.match(fpm, /this\.options\.appArmorProfile/);
+  });
+
   it('builds an AppImage and a deb, an NSIS installer, and a dmg', () => {
     assert.deepEqual(config.linux.target, ['AppImage', 'deb']);
     assert.deepEqual(config.win.target, ['nsis']);
