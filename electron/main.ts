@@ -35,6 +35,7 @@ import { registerIpc, requestHandlers } from './ipc.js';
 import { pushTo } from './push.js';
 import { NetworkWatch } from './network-watch.js';
 import { mayTakeThumbnails, SCREEN_RECORDING_PANE, screenAccessFrom, withThumbnails } from './screens.js';
+import { sandboxNotice } from './sandbox-notice.js';
 import { SettingsFile } from './settings-file.js';
 import { startupFailure } from './startup-error.js';
 import { trayVisible } from './tray-host.js';
@@ -157,6 +158,12 @@ function updateTray(session: SharingSession, run: (action: TrayAction) => void):
 }
 
 async function main(): Promise<void> {
+  // Never run without the sandbox silently (the AppImage's launcher may have turned it off).
+  const notice = sandboxNotice(app.commandLine.hasSwitch('no-sandbox'), process.env);
+  if (notice && (await dialog.showMessageBox(notice)).response !== 0) {
+    app.exit(0);
+    return;
+  }
   lockDown();
   protocol.handle(APP_SCHEME, (request) => appResponse(request.url, RENDERER));
   const settingsFile = new SettingsFile(join(app.getPath('userData'), 'settings.json'));

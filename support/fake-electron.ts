@@ -65,6 +65,13 @@ const readyPromise = new Promise<void>((resolve) => (resolveReady = resolve));
 
 class FakeApp extends RecordingEmitter {
   isPackaged = false;
+  /** Switches as Electron's command line has them: from the process's arguments. */
+  readonly commandLine = {
+    hasSwitch: (name: string): boolean => {
+      record('app.commandLine.hasSwitch', name);
+      return process.argv.includes(`--${name}`);
+    },
+  };
   /** Electron ignores app.quit() while a quit is already closing the windows. */
   private closingWindows = false;
   constructor() {

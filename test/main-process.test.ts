@@ -36,8 +36,8 @@ class MainProcess {
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   stderr = '';
 
-  constructor(env: NodeJS.ProcessEnv) {
-    this.child = fork(MAIN, [], {
+  constructor(env: NodeJS.ProcessEnv, args: string[] = []) {
+    this.child = fork(MAIN, args, {
       execArgv: ['--import', REGISTER],
       env,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -294,6 +294,28 @@ describe('the built main process failing to start', () => {
       assert.match(String(box.args[1]), /Failed to get 'userData' path\n\n.*terminal/s);
       assert.deepEqual(calls.at(-1), { name: 'app.exit', args: [1] });
       assert.ok(!names(calls).includes('new BrowserWindow'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the built main process started with --no-sandbox', () => {
+  it('says so before anything else, and quits when asked to (never runs without the sandbox silently)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mkvcast-main-sandbox-'));
+    try {
+      const main = new MainProcess(
+        childEnv(dir, { APPIMAGE: '/tmp/mkvcast.AppImage', FAKE_ELECTRON_RECORD: join(dir, 'calls.json') }),
+        ['--no-sandbox'],
+      );
+      await main.ask({ cmd: 'ready' }); // the fake's dialog answers its cancel button: Quit
+      assert.equal(await main.exited, 0);
+      const calls = JSON.parse(await readFile(join(dir, 'calls.json'), 'utf8')) as Call[];
+      const box = calls.find((c) => c.name === 'dialog.showMessageBox');
+      assert.ok(box, names(calls).join(', '));
+      assert.match(JSON.stringify(box.args), /without Chromium's sandbox.*AppImage.*\.deb/);
+      assert.ok(!names(calls).includes('new BrowserWindow'), 'no window');
+      assert.ok(!names(calls).includes('protocol.handle'), 'nothing started');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

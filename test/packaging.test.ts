@@ -53,6 +53,10 @@ const FpmTarget = (
   require(join(BUILDER_LIB, 'out/targets/FpmTarget.js')) as { default: { prototype: object } }
 ).default;
 const { AppInfo } = require(join(BUILDER_LIB, 'out/appInfo.js')) as { AppInfo: { prototype: object } };
+const appImageUtil = require(join(BUILDER_LIB, 'out/targets/appimage/appImageUtil.js')) as {
+  validateCriticalPathString(value: string, field: string): void;
+  generateAppRunScript(config: Record<string, string>): string;
+};
 
 /**
  * The deb (fpm) target's metadata check, FpmTarget.computeFpmMetaInfoOptions, run on its own: a target
@@ -99,6 +103,27 @@ describe('electron-builder.yml', () => {
       /specify project homepage[\s\S]*author 'email'/,
     );
     assert.ok(pkg.author?.email, 'package.json author has an email (fpm falls back to it)');
+  });
+
+  it("AppImage and NSIS: electron-builder's own checks of the names and installer options pass", () => {
+    appImageUtil.validateCriticalPathString(config.linux.executableName, 'executableName');
+    appImageUtil.validateCriticalPathString(config.productName, 'productFilename');
+    // NSIS refuses allowToChangeInstallationDirectory in a one-click installer.
+    const nsis = (
+      config as unknown as { nsis: { oneClick: boolean; allowToChangeInstallationDirectory: boolean } }
+    ).nsis;
+    assert.ok(!nsis.allowToChangeInstallationDirectory || nsis.oneClick === false);
+  });
+
+  it("AppImage: electron-builder's launcher turns the sandbox off where user namespaces fail (why the app warns)", () => {
+    const appRun = appImageUtil.generateAppRunScript({
+      DesktopFileName: 'mkvcast.desktop',
+      ExecutableName: 'mkvcast',
+      ProductName: 'mkvcast',
+      ProductFilename: 'mkvcast',
+      ResourceName: 'appimagekit-mkvcast',
+    });
+    assert.match(appRun, /! unshare -Ur true[^\n]*; then\n\s*NO_SANDBOX=\(--no-sandbox\)/);
   });
 
   it('deb: ships an AppArmor profile that lets the installed binary make user namespaces (Ubuntu 24.04+)', () => {
