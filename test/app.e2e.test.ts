@@ -26,6 +26,7 @@ import { DEFAULT_SETTINGS, newToken } from '../server/settings.js';
 import { AppController } from '../electron/controller.js';
 import { SettingsFile } from '../electron/settings-file.js';
 import { bridgeController } from '../support/app-bridge.js';
+import { COMPACT_WINDOW } from '../electron/close-policy.js';
 import { launchChromium } from '../support/browser.js';
 import { ffmpegPath } from '../support/media.js';
 import { freePort } from '../support/ports.js';
@@ -313,6 +314,20 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
     await page.setViewportSize({ width: 450, height: 900 });
     await page.screenshot({ path: join(SCREENSHOTS, 'live-zoom200-light.png'), fullPage: true });
     assert.equal(await page.evaluate('document.documentElement.scrollWidth <= 450'), true, 'fits at 200 %');
+
+    // The small window main leaves when closing without a tray: the Stop button and the link in view.
+    await page.setViewportSize(COMPACT_WINDOW);
+    await page.screenshot({ path: join(SCREENSHOTS, 'live-compact-light.png') });
+    const stop = await page.getByRole('button', { name: 'Stop sharing' }).boundingBox();
+    assert.ok(stop && stop.y + stop.height <= COMPACT_WINDOW.height, 'Stop sharing is in view');
+    assert.equal(await page.getByLabel('Frame rate (fps)').isVisible(), false, 'no settings form');
+    const link = await page.getByText(session.links[0].url, { exact: true }).boundingBox();
+    assert.ok(link && link.y + link.height <= COMPACT_WINDOW.height, 'the link is in view');
+    assert.equal(
+      await page.evaluate(`document.documentElement.scrollWidth <= ${COMPACT_WINDOW.width}`),
+      true,
+      'no sideways scroll',
+    );
     await page.setViewportSize({ width: 900, height: 900 });
 
     await row.getByRole('button', { name: /^Kick ffmpeg/ }).click();
