@@ -236,6 +236,14 @@ describe('the built main process under a recording fake electron', () => {
     assert.equal(await pushes(), before + 1);
   });
 
+  it("macOS: a click on the Dock icon ('activate') shows the window", async () => {
+    const shown = async (): Promise<number> =>
+      (await main.calls()).filter((c) => c.name === 'window.show').length;
+    const before = await shown();
+    await main.ask({ cmd: 'emit', target: 'app', event: 'activate' });
+    assert.equal(await shown(), before + 1);
+  });
+
   it('sharing: start over IPC runs ffmpeg; closing the window with no tray to see asks, and "keep sharing" leaves a small window', async () => {
     const started = await main.invoke<StartResult>(IPC.start, APP_INDEX_URL);
     assert.ok(started.ok && started.value.ok, `${JSON.stringify(started)}\n${main.stderr}`);
