@@ -71,6 +71,8 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
   // What macOS would answer for the Screen Recording permission; Linux needs none.
   let access: ScreenAccess = 'not-needed';
   let settingsOpened = 0;
+  /** When set, opening the permission settings fails with it (main's error reaches the window). */
+  let settingsFailure: Error | null = null;
   // What the main process's file dialog would answer to "Choose…" for ffmpeg (null: cancelled).
   let pickedFfmpeg: string | null = null;
   let settingsDir: string;
@@ -109,7 +111,10 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
       },
       copyText: (text) => void copied.push(text),
       screenAccess: () => access,
-      openScreenAccessSettings: async () => void settingsOpened++,
+      openScreenAccessSettings: async () => {
+        if (settingsFailure) throw settingsFailure;
+        settingsOpened++;
+      },
       pickFfmpegFile: async () => pickedFfmpeg,
     });
     site = await serveDirectory(RENDERER);
@@ -204,6 +209,17 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
       await screenshots(page, 'permission');
       await notice.getByRole('button', { name: 'Open Screen Recording settings' }).click();
       await waitFor('the settings pane to be opened', async () => settingsOpened === 1, { timeoutMs: 5000 });
+      // A request that fails in main shows what happened and what to do, not a bare IPC message.
+      settingsFailure = new Error('System Settings did not open.');
+      await notice.getByRole('button', { name: 'Open Screen Recording settings' }).click();
+      const failed = page.locator('.error[role=alert]');
+      await failed.waitFor({ timeout: 5000 });
+      assert.equal(await failed.locator('.error-message').textContent(), 'System Settings did not open.');
+      assert.match((await failed.locator('.error-fix').textContent()) ?? '', /Try again/);
+      assert.doesNotMatch((await failed.textContent()) ?? '', /Error invoking remote method/);
+      settingsFailure = null;
+      await notice.getByRole('button', { name: 'Open Screen Recording settings' }).click();
+      await failed.waitFor({ state: 'detached', timeout: 5000 });
       access = 'granted';
       await focus();
       await notice.waitFor({ state: 'detached', timeout: 5000 });

@@ -3,7 +3,7 @@ import type { FieldError, Settings, UserError } from '../../server/api.js';
 import { AccessNotice } from './AccessNotice';
 import { draftFromSettings, settingsFromDraft, type Draft } from './draft';
 import { LinksPanel } from './LinksPanel';
-import { api, errorText } from './mkvcast';
+import { api, errorText, userErrorOf } from './mkvcast';
 import { SettingsForm, type FieldErrors } from './SettingsForm';
 import { ShareButton } from './ShareButton';
 import { useSession } from './useSession';
@@ -26,6 +26,12 @@ export function App(): ReactElement {
   const [saveWarning, setSaveWarning] = useState<string | null>(null);
   /** Why the ffmpeg picked in the dialog was refused. */
   const [ffmpegError, setFfmpegError] = useState<UserError | null>(null);
+  /** Why a request from a button (Stop, Kick, the permission settings) failed, with main's fix. */
+  const [requestError, setRequestError] = useState<UserError | null>(null);
+  const request = (call: () => Promise<unknown>): void => {
+    setRequestError(null);
+    call().catch((failure: unknown) => setRequestError(userErrorOf(failure)));
+  };
 
   useEffect(() => {
     if (settings && !draft) setDraft(draftFromSettings(settings));
@@ -47,7 +53,7 @@ export function App(): ReactElement {
   }
 
   const { state } = session;
-  const error = state.kind === 'error' ? state.error : startError;
+  const error = state.kind === 'error' ? state.error : (startError ?? requestError);
   const errors = fieldErrors(saveErrors, error);
   if (ffmpegError) errors.ffmpegPath = { message: ffmpegError.message, fix: ffmpegError.fix };
   const running = state.kind === 'live' || state.kind === 'restarting';
@@ -103,7 +109,7 @@ export function App(): ReactElement {
         <h1>mkvcast</h1>
         <p className="tagline">Share this screen on the network as a live video link.</p>
       </header>
-      <AccessNotice access={access} onOpenSettings={() => void api().openScreenAccessSettings()} />
+      <AccessNotice access={access} onOpenSettings={() => request(() => api().openScreenAccessSettings())} />
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -135,7 +141,7 @@ export function App(): ReactElement {
         uptimeSec={session.stats.uptimeSec}
         busy={busy}
         onStart={() => void start()}
-        onStop={() => void api().stop()}
+        onStop={() => request(() => api().stop())}
       />
       {saveWarning && (
         <p className="warning" role="status">
@@ -151,7 +157,7 @@ export function App(): ReactElement {
       {running && (
         <>
           <LinksPanel links={session.links} stats={session.stats} />
-          <ViewersTable viewers={session.viewers} onKick={(id) => void api().kick(id)} />
+          <ViewersTable viewers={session.viewers} onKick={(id) => request(() => api().kick(id))} />
         </>
       )}
     </main>
