@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -253,6 +253,12 @@ describe('the built main process under a recording fake electron', () => {
       }
       return 0;
     });
+    // Cancel (or Esc): nothing changes.
+    const cancelled = await main.ask<{ prevented: boolean }>({ cmd: 'close-window', response: 2 });
+    assert.equal(cancelled.prevented, true);
+    await waitFor('the question', async () =>
+      (await main.calls()).some((c) => c.name === 'dialog.showMessageBox'),
+    );
     const closed = await main.ask<{ prevented: boolean }>({ cmd: 'close-window', response: 1 });
     assert.equal(closed.prevented, true, 'the window stays');
     const calls = await waitFor('the small window', async () => {
@@ -263,6 +269,7 @@ describe('the built main process under a recording fake electron', () => {
     assert.match(JSON.stringify(box?.args), /Stop sharing and quit.*Keep sharing in a small window/);
     assert.deepEqual(calls.find((c) => c.name === 'window.setSize')?.args, [380, 240]);
     assert.ok(!names(calls).includes('window.hide'), 'a live share is never hidden');
+    assert.equal(calls.filter((c) => c.name === 'window.setSize').length, 1, 'only "keep sharing" shrank it');
     assert.ok(isAlive(ffmpegPid), 'still sharing');
   });
 
@@ -324,6 +331,37 @@ describe('the built main process started with --no-sandbox', () => {
       assert.match(JSON.stringify(box.args), /without Chromium's sandbox.*AppImage.*\.deb/);
       assert.ok(!names(calls).includes('new BrowserWindow'), 'no window');
       assert.ok(!names(calls).includes('protocol.handle'), 'nothing started');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the built main process where a tray icon is seen', () => {
+  it('closing the window hides it (the tray brings it back), and Quit still exits 0', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mkvcast-main-tray-'));
+    try {
+      // A gdbus that answers as a session bus with a StatusNotifierWatcher (KDE, GNOME with AppIndicator).
+      const bin = join(dir, 'bin');
+      await mkdir(bin);
+      await writeFile(join(bin, 'gdbus'), '#!/bin/sh\necho "(true,)"\n', { mode: 0o755 });
+      const main = new MainProcess(
+        childEnv(dir, {
+          PATH: `${bin}:${process.env.PATH ?? ''}`,
+          FAKE_ELECTRON_RECORD: join(dir, 'calls.json'),
+        }),
+      );
+      await main.ask({ cmd: 'ready' });
+      await waitFor('the window', async () => (await main.calls()).some((c) => c.name === 'window.loadURL'));
+      const closed = await main.ask<{ prevented: boolean }>({ cmd: 'close-window', response: 0 });
+      assert.equal(closed.prevented, true);
+      const calls = await waitFor('the window hidden', async () => {
+        const all = await main.calls();
+        return all.some((c) => c.name === 'window.hide') && all;
+      });
+      assert.ok(!names(calls).includes('dialog.showMessageBox'), 'no question');
+      main.child.send({ id: 0, cmd: 'quit' });
+      assert.equal(await main.exited, 0, main.stderr);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
