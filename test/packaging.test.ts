@@ -52,7 +52,10 @@ const { validateConfiguration } = require(join(BUILDER_LIB, 'out/util/config/con
 const FpmTarget = (
   require(join(BUILDER_LIB, 'out/targets/FpmTarget.js')) as { default: { prototype: object } }
 ).default;
-const { AppInfo } = require(join(BUILDER_LIB, 'out/appInfo.js')) as { AppInfo: { prototype: object } };
+const { AppInfo, filterCFBundleIdentifier } = require(join(BUILDER_LIB, 'out/appInfo.js')) as {
+  AppInfo: { prototype: object };
+  filterCFBundleIdentifier(id: string): string;
+};
 const appImageUtil = require(join(BUILDER_LIB, 'out/targets/appimage/appImageUtil.js')) as {
   validateCriticalPathString(value: string, field: string): void;
   generateAppRunScript(config: Record<string, string>): string;
@@ -103,6 +106,15 @@ describe('electron-builder.yml', () => {
       /specify project homepage[\s\S]*author 'email'/,
     );
     assert.ok(pkg.author?.email, 'package.json author has an email (fpm falls back to it)');
+  });
+
+  it('macOS: the appId is a bundle identifier electron-builder keeps as it is', () => {
+    assert.equal(filterCFBundleIdentifier(config.appId), config.appId);
+    assert.notEqual(
+      filterCFBundleIdentifier('org.mkvcast_app'),
+      'org.mkvcast_app',
+      'the filter does change bad ones',
+    );
   });
 
   it("AppImage and NSIS: electron-builder's own checks of the names and installer options pass", () => {
