@@ -53,6 +53,8 @@ export interface StreamStatus {
   /** Viewers disconnected for falling behind, and viewers refused at the cap, since start. */
   dropped: number;
   refused: number;
+  /** Recording, pushes and upload (absent on a server built without them). */
+  outputs?: OutputsStatus;
 }
 
 /** A screen that can be captured, in physical pixels of the desktop it belongs to. */
@@ -142,6 +144,8 @@ export interface SessionStats {
   segmentsHeld: number;
   uptimeSec: number;
   restarts: number;
+  /** Recording, pushes and upload. */
+  outputs?: OutputsStatus;
 }
 
 /** Everything the window knows at once: sent when it opens, then kept current by the subscriptions. */
@@ -242,3 +246,50 @@ export interface PushPayloads {
 }
 
 export type PushChannel = keyof PushPayloads;
+
+// --- Outputs (issue 13): recording, pushes, upload budget ---
+
+export type RecordingState = 'recording' | 'finishing' | 'done' | 'failed';
+
+export interface RecordingInfo {
+  /** The file being written (or last written), with its number (`talk-2.mkv`). */
+  file: string;
+  /** Files started so far (a header with other tracks starts the next one). */
+  files: number;
+  state: RecordingState;
+  bytes: number;
+}
+
+export type PushState = 'connecting' | 'live' | 'retrying' | 'stopped';
+
+/** One push: never its URL, only what is safe to show (no password, no key). */
+export interface PushInfo {
+  target: string;
+  /** What is sent: `Matroska, copied`, `FLV: video copied, audio encoded to AAC …`. */
+  sends: string;
+  state: PushState;
+  /** Kbit/s fed to the push over the last seconds. */
+  bitrateKbps: number;
+  bytesSent: number;
+  /** Runs of its ffmpeg so far (1: never reconnected). */
+  runs: number;
+  /** Why the last run ended, without secrets. */
+  lastError: string | null;
+}
+
+/** What leaves this machine: copies of the stream (viewers, pushes) and their total rate. */
+export interface UploadInfo {
+  /** Viewers plus pushes that are sending. */
+  copies: number;
+  /** copies × the stream's bitrate over the last seconds: what goes out while everyone keeps up. */
+  mbitPerSec: number;
+  /** `--max-upload`; null: no budget. */
+  maxMbitPerSec: number | null;
+}
+
+/** The outputs part of /status and of the session's stats. */
+export interface OutputsStatus {
+  upload: UploadInfo;
+  pushes: PushInfo[];
+  recording: RecordingInfo | null;
+}

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { type CorsOriginError, parseCorsOrigin } from './http/cors.js';
-import type { Quality, SessionState, Settings } from './api.js';
+import type { Quality, SessionState, Settings, UploadInfo } from './api.js';
 import { listX11Screens, x11Problem } from './screens.js';
 import { SessionError, SharingSession } from './session/session.js';
 import { DEFAULT_SETTINGS, newToken, validateSettings } from './settings.js';
@@ -26,6 +26,11 @@ Options:
   --token VALUE      the viewer token in the link (default: a new random one each run; 'none' for no token)
   --encoder NAME     libx264 (default) or a hardware encoder that works here (h264_vaapi, h264_nvenc, …)
   --ffmpeg PATH      the ffmpeg binary (default: FFMPEG_PATH, then ffmpeg on PATH)
+  --record FILE      also write the stream to FILE (Matroska; a new screen size starts FILE-2.mkv)
+  --push URL         also send the stream there, copied, reconnecting by itself (repeatable):
+                     icecast://source:PASSWORD@HOST:PORT/MOUNT, http://HOST:PORT/KEY/ingest
+                     (another mkvcast), rtmp://HOST/APP/KEY (audio becomes AAC), srt://HOST:PORT
+  --max-upload MBIT  refuse new viewers (503) once their copies would pass MBIT Mbit/s
   -q, --quiet        print only the links and errors
   -v, --verbose      also log viewers joining and leaving
   --version          the version
@@ -41,8 +46,41 @@ export function formatUptime(sec: number): string {
   return `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
 }
 
+/** `3 copies · 12.0 Mbit/s out` (`of 50` with a budget), for the status lines of both commands. */
+export function formatUpload(upload: UploadInfo): string {
+  const budget = upload.maxMbitPerSec === null ? '' : ` of ${upload.maxMbitPerSec}`;
+  return `${upload.copies} cop${upload.copies === 1 ? 'y' : 'ies'} · ${upload.mbitPerSec.toFixed(1)}${budget} Mbit/s out`;
+}
+
+/** `--record`, `--push`, `--max-upload`: the session's outputs (server/output/outputs.ts). */
+function outputsFromFlags(values: Record<string, string | boolean | string[] | undefined>): {
+  record: string | null;
+  pushes: string[];
+  maxUploadMbit: number | null;
+} {
+  const max = values['max-upload'];
+  let maxUploadMbit: number | null = null;
+  if (typeof max === 'string') {
+    maxUploadMbit = Number(max);
+    if (
+      max.trim() === '' ||
+      !Number.isFinite(maxUploadMbit) ||
+      maxUploadMbit < 0.1 ||
+      maxUploadMbit > 100_000
+    )
+      throw new ShareUsageError(`--max-upload must be a number of Mbit/s from 0.1 to 100000 (got '${max}').`);
+  }
+  const record = values.record;
+  const pushes = values.push;
+  return {
+    record: typeof record === 'string' ? record : null,
+    pushes: Array.isArray(pushes) ? pushes : [],
+    maxUploadMbit,
+  };
+}
+
 /** Flag values to Settings fields; the ranges are checked once, by validateSettings. */
-function settingsFromFlags(values: Record<string, string | boolean | undefined>): Settings {
+function settingsFromFlags(values: Record<string, string | boolean | string[] | undefined>): Settings {
   const num = (flag: string): number | undefined => {
     const v = values[flag];
     if (typeof v !== 'string') return undefined;
@@ -81,7 +119,7 @@ function settingsFromFlags(values: Record<string, string | boolean | undefined>)
 }
 
 /** The HTTP access flags, which are not Settings (the app does not offer them). */
-function httpAccessFromFlags(values: Record<string, string | boolean | undefined>): {
+function httpAccessFromFlags(values: Record<string, string | boolean | string[] | undefined>): {
   maxViewersPerAddress?: number;
   cors?: string | null;
 } {
@@ -149,11 +187,15 @@ export async function share(argv: string[]): Promise<void> {
       token: { type: 'string' },
       encoder: { type: 'string' },
       ffmpeg: { type: 'string' },
+      record: { type: 'string' },
+      push: { type: 'string', multiple: true },
+      'max-upload': { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       verbose: { type: 'boolean', short: 'v' },
     },
   });
   const access = httpAccessFromFlags(values);
+  const outputs = outputsFromFlags(values);
   const display = values.display ?? process.env.DISPLAY ?? '';
   if (values.display !== undefined && !/^[A-Za-z0-9.-]*:\d+(\.\d+)?$/.test(values.display)) {
     throw new ShareUsageError(`--display must look like :0 or :1.0 (got '${values.display}').`);
@@ -177,7 +219,15 @@ export async function share(argv: string[]): Promise<void> {
   }
 
   const settings = settingsFromFlags(values);
-  const session = new SharingSession(settings, { display, env, ...access });
+  const session = new SharingSession(settings, {
+    display,
+    env,
+    ...access,
+    ...outputs,
+    onOutputNotice: (message) => {
+      if (!quiet) process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${message}\n`);
+    },
+  });
   await session.start().catch((error: unknown) => {
     throw withFlagInFix(error);
   });
@@ -204,7 +254,7 @@ export async function share(argv: string[]): Promise<void> {
       const viewers = session.viewers().length;
       process.stderr.write(
         `\r\x1b[K${describeState(session.state)} · ${viewers} viewer${viewers === 1 ? '' : 's'} · ${st.captureFps.toFixed(1)} fps · ` +
-          `${(st.bitrateKbps / 1000).toFixed(1)} Mbit/s · up ${formatUptime(st.uptimeSec)}`,
+          `${(st.bitrateKbps / 1000).toFixed(1)} Mbit/s${st.outputs ? ` · ${formatUpload(st.outputs.upload)}` : ''} · up ${formatUptime(st.uptimeSec)}`,
       );
     });
   }

@@ -8,7 +8,7 @@ import { isWildcardHost, TcpSource } from './input/tcp-source.js';
 import { newToken } from './settings.js';
 import { demoSource } from './input/demo.js';
 import { ServeService } from './serve.js';
-import { formatUptime, share, SHARE_HELP, ShareUsageError } from './cli-share.js';
+import { formatUpload, formatUptime, share, SHARE_HELP, ShareUsageError } from './cli-share.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -46,6 +46,11 @@ Options of serve (and demo):
   --ingest           take the input as pushes over HTTP with a key (see INPUT)
   --ingest-key VALUE the ingest key (default: a new random one each run)
   --ffmpeg PATH      the ffmpeg binary (default: FFMPEG_PATH, then ffmpeg on PATH)
+  --record FILE      also write the stream to FILE (Matroska; a new picture size starts FILE-2.mkv)
+  --push URL         also send the stream there, copied, reconnecting by itself (repeatable):
+                     icecast://source:PASSWORD@HOST:PORT/MOUNT, http://HOST:PORT/KEY/ingest
+                     (another mkvcast), rtmp://HOST/APP/KEY (audio becomes AAC), srt://HOST:PORT
+  --max-upload MBIT  refuse new viewers (503) once their copies would pass MBIT Mbit/s
   -q, --quiet        print only the links and errors
   -v, --verbose      also log viewers joining and leaving
   -h, --help         this text
@@ -150,6 +155,9 @@ async function serve(argv: string[], command: 'serve' | 'demo' = 'serve'): Promi
       ingest: { type: 'boolean' },
       'ingest-key': { type: 'string' },
       ffmpeg: { type: 'string' },
+      record: { type: 'string' },
+      push: { type: 'string', multiple: true },
+      'max-upload': { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       verbose: { type: 'boolean', short: 'v' },
     },
@@ -195,6 +203,12 @@ async function serve(argv: string[], command: 'serve' | 'demo' = 'serve'): Promi
     ingestKey,
     loop: values.loop ?? false,
     ffmpegPath: values.ffmpeg,
+    record: values.record ?? null,
+    pushes: values.push ?? [],
+    maxUploadMbit:
+      values['max-upload'] === undefined
+        ? null
+        : seconds('max-upload', values['max-upload'], 0.1, 100_000, 0),
   });
 
   let signalled = false;
@@ -255,7 +269,10 @@ async function serve(argv: string[], command: 'serve' | 'demo' = 'serve'): Promi
       const rate =
         s.bitrateKbps >= 1000 ? `${(s.bitrateKbps / 1000).toFixed(1)} Mbit/s` : `${s.bitrateKbps} kbit/s`;
       const viewers = `${s.viewers.length} viewer${s.viewers.length === 1 ? '' : 's'}`;
-      process.stderr.write(`\r\x1b[K${s.state} · ${viewers} · ${rate} · up ${formatUptime(s.uptimeSec)}`);
+      const upload = s.outputs ? ` · ${formatUpload(s.outputs.upload)}` : '';
+      process.stderr.write(
+        `\r\x1b[K${s.state} · ${viewers} · ${rate}${upload} · up ${formatUptime(s.uptimeSec)}`,
+      );
     }, 1000);
     statusTimer.unref();
   }

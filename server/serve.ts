@@ -10,6 +10,7 @@ import { sourceFor, type InputSource } from './input/sources.js';
 import { Publisher } from './stream/publisher.js';
 import { endViewers } from './stream/end-viewers.js';
 import { DEFAULT_VIEWER_POLICY } from './stream/viewer.js';
+import { checkOutputOptions, Outputs } from './output/outputs.js';
 
 export interface ServeOptions {
   /** A file, `-` (or undefined) for stdin, a URL, or `tcp://HOST:PORT`. */
@@ -36,6 +37,11 @@ export interface ServeOptions {
   stallMs?: number;
   /** One line for people about a change of the input (stalled, tracks changed, pusher gone). */
   onNotice?: (message: string) => void;
+  /** `--record FILE`, `--push URL`…, `--max-upload MBIT` (server/output/outputs.ts). */
+  record?: string | null;
+  pushes?: readonly string[];
+  maxUploadMbit?: number | null;
+  pushBackoffMs?: readonly number[];
 }
 
 /** How long viewers get to receive the rest of their queue when serving stops. */
@@ -57,6 +63,9 @@ export class ServeService {
   private state: StreamState = 'waiting';
   private finished: Promise<void> | null = null;
   private stopping = false;
+  private readonly ffmpegPath: () => string;
+  /** The recording and pushes, from start() on. */
+  outputs: Outputs | null = null;
   private settleReady: { resolve: (live: boolean) => void; reject: (error: unknown) => void } | null = null;
   /**
    * Resolves with true when the input has sent its first frames, or at once for an input that waits
@@ -72,6 +81,8 @@ export class ServeService {
     let ffmpeg: string | null = null;
     // Located on first use: Matroska on stdin or TCP never needs ffmpeg.
     const ffmpegPath = (): string => (ffmpeg ??= locateFfmpeg(options.ffmpegPath));
+    this.ffmpegPath = ffmpegPath;
+    checkOutputOptions(options);
     const onPushEvent = (event: PushEvent): void => this.onPushEvent(event);
     const ingest = options.ingestKey
       ? new HttpIngestSource({ ffmpeg: ffmpegPath, now: options.now, onPushEvent })
@@ -98,6 +109,15 @@ export class ServeService {
         ingest && options.ingestKey
           ? { key: options.ingestKey, handle: (req, res) => ingest.handle(req, res) }
           : undefined,
+      outputs: {
+        status: () =>
+          this.outputs?.status() ?? {
+            upload: { copies: this.publisher.viewerCount, mbitPerSec: 0, maxMbitPerSec: null },
+            pushes: [],
+            recording: null,
+          },
+        refusal: () => this.outputs?.refusal() ?? null,
+      },
     });
   }
 
@@ -109,6 +129,20 @@ export class ServeService {
       if (tcp.listen) await tcp.listen();
     } catch (error) {
       await this.server.close();
+      throw error;
+    }
+    try {
+      this.outputs = new Outputs(this.publisher, {
+        record: this.options.record,
+        pushes: this.options.pushes,
+        maxUploadMbit: this.options.maxUploadMbit,
+        pushBackoffMs: this.options.pushBackoffMs,
+        ffmpeg: this.ffmpegPath,
+        onNotice: this.options.onNotice,
+      });
+    } catch (error) {
+      await this.server.close();
+      await this.source.close();
       throw error;
     }
     this.finished = this.run();
@@ -233,6 +267,9 @@ export class ServeService {
       failure = error;
       throw error;
     } finally {
+      // The recording is finished and the pushes get the end of the stream before the server goes.
+      this.publisher.end();
+      await this.outputs?.stop();
       await this.server.close();
       // Failed, or stopped before the first frame (an input without frames fails).
       this.markReady(false, failure);

@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { hostname } from 'node:os';
-import type { StreamState, StreamStatus } from '../api.js';
+import type { OutputsStatus, StreamState, StreamStatus } from '../api.js';
 import type { Publisher } from '../stream/publisher.js';
 import { corsHeaders, preflightHeaders } from './cors.js';
 import { listenError } from './errors.js';
@@ -31,9 +31,17 @@ export interface StreamServerOptions {
    * request from there (see server/input/http-ingest.ts). A wrong key is a 404, like any unknown path.
    */
   ingest?: IngestHook;
+  /** Recording, pushes and the upload budget (server/output/outputs.ts), when there are any. */
+  outputs?: OutputsHook;
   /** Request header limits (Node's defaults are generous; a viewer sends a few hundred bytes). */
   maxHeaderBytes?: number;
   headersTimeoutMs?: number;
+}
+
+export interface OutputsHook {
+  status(): OutputsStatus;
+  /** Null when one more viewer fits the upload budget, else why not (the 503's body). */
+  refusal(): string | null;
 }
 
 export interface IngestHook {
@@ -170,6 +178,7 @@ export class StreamServer {
       maxViewers,
       dropped: publisher.dropped,
       refused: this.refusedCount,
+      ...(this.options.outputs ? { outputs: this.options.outputs.status() } : {}),
     };
   }
 
@@ -349,6 +358,11 @@ export class StreamServer {
           'Retry-After': RETRY_AFTER_SEC,
         },
       );
+    }
+    const overBudget = this.options.outputs?.refusal() ?? null;
+    if (overBudget) {
+      this.refusedCount += 1;
+      return this.plain(res, 503, overBudget, { 'Retry-After': RETRY_AFTER_SEC });
     }
     const socket = req.socket;
     // HTTP/1.1 gets a chunked body so that the end of the stream is a clean end, not a cut connection.

@@ -25,6 +25,13 @@ export interface SessionDeps {
   maxViewersPerAddress?: number;
   /** The one origin whose pages may read the stream and /status (CORS); none when absent. */
   cors?: string | null;
+  /** `--record FILE`, `--push URL`…, `--max-upload MBIT` (server/output/outputs.ts); none when absent. */
+  record?: string | null;
+  pushes?: readonly string[];
+  maxUploadMbit?: number | null;
+  pushBackoffMs?: readonly number[];
+  /** One line for people from the recording and the pushes (a file finished, a push reconnecting). */
+  onOutputNotice?: (message: string) => void;
 }
 
 /** The defaults for this machine, filled in around what the caller gave. */

@@ -15,6 +15,7 @@ import { validateSettings } from '../settings.js';
 import { endViewers } from '../stream/end-viewers.js';
 import { Publisher } from '../stream/publisher.js';
 import { DEFAULT_VIEWER_POLICY } from '../stream/viewer.js';
+import { Outputs } from '../output/outputs.js';
 import { CaptureLoop, type CaptureEnd } from './capture-loop.js';
 import { defaultDeps, type SessionDeps } from './deps.js';
 import { ffmpegEncoders } from './encoder.js';
@@ -56,6 +57,7 @@ export class SharingSession extends EventEmitter {
   private publisher: Publisher | null = null;
   private server: StreamServer | null = null;
   private capture: CaptureLoop | null = null;
+  private outputs: Outputs | null = null;
   private liveSinceMs = 0;
   private tickTimer: NodeJS.Timeout | null = null;
   private readonly watch: ScreenWatch;
@@ -127,6 +129,7 @@ export class SharingSession extends EventEmitter {
           ? Math.round((this.deps.now() - this.liveSinceMs) / 1000)
           : 0,
       restarts: this.capture?.restarts ?? 0,
+      ...(this.outputs ? { outputs: this.outputs.status() } : {}),
     };
   }
 
@@ -182,6 +185,15 @@ export class SharingSession extends EventEmitter {
         cors: this.deps.cors,
         token: settings.token,
         publisher,
+        outputs: {
+          status: () =>
+            this.outputs?.status() ?? {
+              upload: { copies: publisher.viewerCount, mbitPerSec: 0, maxMbitPerSec: null },
+              pushes: [],
+              recording: null,
+            },
+          refusal: () => this.outputs?.refusal() ?? null,
+        },
         source: () => ({
           state: this.current.kind === 'live' ? 'live' : this.current.kind === 'error' ? 'error' : 'waiting',
           input: `screen ${this.capture?.screen.id ?? ''} ${this.deps.display}`.trim(),
@@ -192,6 +204,16 @@ export class SharingSession extends EventEmitter {
         // stop() came while this was starting: what was built since then is closed here.
         await this.closeEverything();
         return;
+      }
+      if (this.deps.record || this.deps.pushes?.length || this.deps.maxUploadMbit) {
+        this.outputs = new Outputs(publisher, {
+          record: this.deps.record,
+          pushes: this.deps.pushes,
+          maxUploadMbit: this.deps.maxUploadMbit,
+          pushBackoffMs: this.deps.pushBackoffMs,
+          ffmpeg: () => ffmpeg.path,
+          onNotice: this.deps.onOutputNotice,
+        });
       }
       this.capture = new CaptureLoop({
         encoders: ffmpegEncoders({
@@ -325,6 +347,10 @@ export class SharingSession extends EventEmitter {
     if (capture) await capture.stop(SHUTDOWN_GRACE_MS);
     // Players see the end of the stream rather than a broken connection.
     if (this.publisher) await endViewers(this.publisher, SHUTDOWN_GRACE_MS);
+    // The recording's file is finished and the pushes get the end of the stream.
+    const outputs = this.outputs;
+    this.outputs = null;
+    if (outputs) await outputs.stop();
     const server = this.server;
     this.server = null;
     if (server) await server.close();

@@ -41,6 +41,8 @@ export class Publisher extends EventEmitter {
   private readonly options: PublisherOptions;
   private readonly ring: SegmentRing;
   private readonly viewers = new Map<string, Viewer>();
+  /** Consumers that are not HTTP viewers (a recording, a push): fed the same way, never counted as viewers. */
+  private readonly outputs = new Set<Viewer>();
   /** Connected viewers per remote address, for a cap per address. */
   private readonly perAddress = new Map<string, number>();
   private initHeader: InitHeader | null = null;
@@ -77,10 +79,11 @@ export class Publisher extends EventEmitter {
     this.initHeader = header;
     if (change === 'restart') {
       this.ring.clear();
-      for (const viewer of [...this.viewers.values()]) if (viewer.started) viewer.end();
+      for (const viewer of [...this.viewers.values(), ...this.outputs]) if (viewer.started) viewer.end();
     }
     // Viewers that connected before the first header have had nothing written yet.
-    for (const viewer of this.viewers.values()) if (!viewer.started) viewer.start(header.bytes, []);
+    for (const viewer of [...this.viewers.values(), ...this.outputs])
+      if (!viewer.started && !viewer.isClosed) viewer.start(header.bytes, []);
   }
 
   publish(cluster: LiveCluster): void {
@@ -95,6 +98,7 @@ export class Publisher extends EventEmitter {
       this.recent = this.recent.filter((r) => r.atMs >= cluster.arrivedMs - RATE_WINDOW_MS);
     }
     for (const viewer of this.viewers.values()) viewer.push(cluster);
+    for (const output of this.outputs) output.push(cluster);
     this.fanoutMs[this.fanoutCount++ % this.fanoutMs.length] = this.options.now() - cluster.arrivedMs;
   }
 
@@ -141,6 +145,25 @@ export class Publisher extends EventEmitter {
     });
   }
 
+  /**
+   * Attaches an output (a recording's file, a push's ffmpeg stdin) to `sink`: it gets the stream as a
+   * viewer does (the header, the current GOP from its keyframe, timestamps from 0, a 'restart' header
+   * ends it), but is not a viewer: not listed, not counted under --max-viewers, not closed by closeAll().
+   * Its owner closes it; `policy` decides what its queue may hold.
+   */
+  addOutput(meta: ViewerMeta, sink: Writable, policy: ViewerPolicy): Viewer {
+    const output = new Viewer(meta, sink, policy, this.options.now, 'close');
+    this.outputs.add(output);
+    output.once('close', () => this.outputs.delete(output));
+    if (this.initHeader) output.start(this.initHeader.bytes, this.ring.startBurst(0));
+    if (this.ended) output.end();
+    return output;
+  }
+
+  get outputCount(): number {
+    return this.outputs.size;
+  }
+
   kick(id: string): boolean {
     const viewer = this.viewers.get(id);
     if (!viewer) return false;
@@ -152,7 +175,7 @@ export class Publisher extends EventEmitter {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    for (const viewer of [...this.viewers.values()]) viewer.end();
+    for (const viewer of [...this.viewers.values(), ...this.outputs]) viewer.end();
   }
 
   /** Drops every viewer now (server shutdown). */

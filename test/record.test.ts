@@ -1,0 +1,232 @@
+/**
+ * `--record FILE` for real: a shared Xvfb screen recorded through a spliced encoder restart and a
+ * screen size change, finished on stop (ffprobe's duration, a clean decode, a seek to the middle);
+ * `mkvcast demo --record` killed with SIGKILL; a recording on a full disk (a small tmpfs).
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { demoSource } from '../server/input/demo.js';
+import { ServeService } from '../server/serve.js';
+import { SharingSession } from '../server/session/session.js';
+import { DEFAULT_SETTINGS } from '../server/settings.js';
+import { breakEncoder } from '../support/encoder-faults.js';
+import { ffmpegPath, runFfprobe } from '../support/media.js';
+import { freePort } from '../support/ports.js';
+import { killAll, runToExit, waitFor } from '../support/processes.js';
+import { MKVCAST_BIN, startServe } from '../support/serve.js';
+import { tapStream } from '../support/stream-tap.js';
+import { decode, explain, parseFramecrc } from '../support/viewers.js';
+import { startXvfb, type Xvfb } from '../support/xvfb.js';
+
+const run = promisify(execFile);
+
+/** Seconds recorded before the encoder is killed, and in all before the screen size changes. */
+const SPLICE_AT_SEC = 8;
+const RESIZE_AT_SEC = 20;
+
+async function durationSec(file: string): Promise<number> {
+  const probe = await runFfprobe(['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
+  return Number(probe.stdout.toString().trim());
+}
+
+async function videoSize(file: string): Promise<string> {
+  const probe = await runFfprobe([
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=width,height',
+    '-of',
+    'csv=p=0:s=x',
+    file,
+  ]);
+  return probe.stdout.toString().trim();
+}
+
+/** Whether the file holds a Cues element (ID 0x1C53BB6B, Matroska §5.1.5): players can seek with it. */
+async function hasCues(file: string): Promise<boolean> {
+  return (await readFile(file)).includes(Buffer.from([0x1c, 0x53, 0xbb, 0x6b]));
+}
+
+const elapsedSec = (fromMs: number): number => (performance.now() - fromMs) / 1000;
+
+describe('recording while sharing', { timeout: 90_000 }, () => {
+  let dir: string;
+  let xvfb: Xvfb;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'mkvcast-record-'));
+    xvfb = await startXvfb([{ width: 400, height: 300 }]);
+    await xvfb.paint('#2080c0');
+  });
+  after(async () => {
+    await killAll();
+    await xvfb.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a ~20 s share is recorded whole through an encoder restart; a new screen size starts talk-2.mkv', async (t) => {
+    const file = path.join(dir, 'talk.mkv');
+    const notices: string[] = [];
+    const session = new SharingSession(
+      { ...DEFAULT_SETTINGS, fps: 15, keyframeIntervalSec: 1, host: '127.0.0.1', port: await freePort() },
+      {
+        display: xvfb.display,
+        env: { ...process.env, DISPLAY: xvfb.display },
+        record: file,
+        onOutputNotice: (m) => notices.push(m),
+      },
+    );
+    try {
+      await session.start();
+      const liveMs = performance.now();
+      await waitFor('the splice point', () => elapsedSec(liveMs) >= SPLICE_AT_SEC, { timeoutMs: 20_000 });
+      const recovery = await breakEncoder(session, 'SIGKILL', 15_000);
+      assert.equal(session.stats().outputs?.recording?.state, 'recording', 'the recording goes on');
+      await waitFor('the resize point', () => elapsedSec(liveMs) >= RESIZE_AT_SEC, { timeoutMs: 30_000 });
+      const resizedMs = performance.now();
+      await xvfb.setScreenSize(320, 240);
+      await waitFor('the second file', () => session.stats().outputs?.recording?.files === 2, {
+        timeoutMs: 15_000,
+      });
+      await waitFor('live again', () => session.state.kind === 'live', { timeoutMs: 15_000 });
+      await waitFor('3 s in the second file', () => elapsedSec(resizedMs) >= 3, { timeoutMs: 10_000 });
+      // The first file is finished as soon as it ends, while sharing goes on.
+      await waitFor('talk.mkv finished', () => notices.some((n) => n === `Recorded ${file}.`), {
+        timeoutMs: 10_000,
+      });
+      // The encoder's recovery is not media time: the splice continues one frame after the last.
+      const expectedSec = (resizedMs - liveMs - recovery.recoveryMs) / 1000;
+      const recordedSec = await durationSec(file);
+      t.diagnostic(
+        `talk.mkv: ${recordedSec.toFixed(2)} s recorded for ${expectedSec.toFixed(2)} s shared (encoder recovery ${Math.round(recovery.recoveryMs)} ms left out)`,
+      );
+      assert.ok(
+        Math.abs(recordedSec - expectedSec) <= 1,
+        `duration ${recordedSec} s, expected ${expectedSec} ± 1 s`,
+      );
+      assert.ok(await hasCues(file), 'the finished file has Cues');
+      const decoded = await decode(file);
+      assert.equal(decoded.code, 0, explain(decoded));
+      assert.equal(decoded.stderr.trim(), '', 'ffmpeg decodes it with an empty stderr');
+      const pts = decoded.frames[0].ptsSec;
+      assert.ok(
+        pts.every((p, i) => i === 0 || p > pts[i - 1]),
+        'the video timestamps only go forward',
+      );
+      assert.equal(await videoSize(file), '400x300');
+
+      // Seek to the middle as a player does: mpv plays one second from there and exits cleanly.
+      const middle = recordedSec / 2;
+      const mpv = await runToExit(
+        'mpv',
+        [
+          '--no-config',
+          '--vo=null',
+          '--ao=null',
+          `--start=${middle.toFixed(1)}`,
+          '--length=1',
+          '--msg-level=all=status',
+          file,
+        ],
+        { timeoutMs: 15_000 },
+      );
+      assert.equal(mpv.code, 0, mpv.stderr + mpv.stdout.toString());
+      const seeked = await runToExit(
+        ffmpegPath,
+        [
+          '-v',
+          'error',
+          '-ss',
+          middle.toFixed(1),
+          '-i',
+          file,
+          '-frames:v',
+          '1',
+          '-copyts',
+          '-f',
+          'framecrc',
+          '-',
+        ],
+        { timeoutMs: 15_000 },
+      );
+      const landedSec = parseFramecrc(seeked.stdout.toString())[0]?.ptsSec[0] ?? NaN;
+      assert.equal(seeked.stderr.trim(), '');
+      assert.ok(
+        Math.abs(landedSec - middle) <= 1.5,
+        `seek to ${middle.toFixed(1)} s landed at ${landedSec} s`,
+      );
+
+      await session.stop();
+      const second = path.join(dir, 'talk-2.mkv');
+      assert.equal(await videoSize(second), '320x240', 'the second file has the new screen size');
+      const secondSec = await durationSec(second);
+      assert.ok(secondSec >= 2, `talk-2.mkv holds ${secondSec} s`);
+      assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith('talk')).sort(), [
+        'talk-2.mkv',
+        'talk.mkv',
+      ]);
+    } finally {
+      await session.stop();
+    }
+  });
+
+  it('kill -9 of mkvcast mid-recording leaves a file that plays to its last cluster', async () => {
+    const file = path.join(dir, 'killed.mkv');
+    const server = await startServe(['--record', file, '-q'], {
+      command: [process.execPath, MKVCAST_BIN, 'demo'],
+    });
+    await waitFor('300 KB recorded', async () => (await stat(file)).size > 300_000, { timeoutMs: 20_000 });
+    await server.stop('SIGKILL');
+    const decoded = await decode(file);
+    assert.equal(decoded.code, 0, explain(decoded));
+    assert.ok(decoded.frames[0].ptsSec.length > 10, `${decoded.frames[0].ptsSec.length} frames decoded`);
+  });
+
+  it('a full disk stops the recording with a message, and serving goes on', async (t) => {
+    const mount = path.join(dir, 'small-disk');
+    await mkdir(mount);
+    try {
+      await run('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount]);
+    } catch (error) {
+      t.skip(`a small tmpfs cannot be mounted here (needs root): ${(error as Error).message}`);
+      return;
+    }
+    const notices: string[] = [];
+    const service = new ServeService({
+      input: undefined,
+      source: demoSource,
+      host: '127.0.0.1',
+      port: 0,
+      maxViewers: 8,
+      maxLagMs: 2000,
+      fastStartSegments: 0,
+      token: null,
+      loop: false,
+      record: path.join(mount, 'full.mkv'),
+      onNotice: (m) => notices.push(m),
+    });
+    try {
+      const { port } = await service.start();
+      await service.ready;
+      const full = await waitFor('the disk-full notice', () => notices.find((n) => /disk is full/.test(n)), {
+        timeoutMs: 30_000,
+      });
+      assert.match(full, /^Recording to .*full\.mkv stopped: the disk is full \(ENOSPC\)\. Sharing goes on/);
+      assert.equal(service.server.status().outputs?.recording?.state, 'failed');
+      const tap = await tapStream(`http://127.0.0.1:${port}/live.mkv`);
+      await waitFor('a viewer still gets the stream', () => tap.clusters >= 10, { timeoutMs: 10_000 });
+      tap.destroy();
+      assert.equal(service.streamState, 'live');
+    } finally {
+      await service.stop();
+      await run('umount', [mount]);
+    }
+  });
+});
