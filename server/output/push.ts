@@ -4,7 +4,6 @@ import type { Publisher } from '../stream/publisher.js';
 import type { Viewer, ViewerPolicy } from '../stream/viewer.js';
 import { pushArgs, redact, type PushTarget } from './push-target.js';
 
-
 /**
  * A push is a viewer that may wait a while: ffmpeg reads its stdin only once the target has taken the
  * connection. One that stays blocked longer than this is dropped and reconnected.
@@ -144,13 +143,16 @@ export class Push {
     }
     this.child = child;
     let progress = '';
+    let headerBytes: number | null = null;
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (text: string) => {
       progress = (progress + text).slice(-512);
-      // total_size counts what the muxer has written to the target: it took the connection.
+      // total_size counts what the muxer has written to the target.
       const sizes = [...progress.matchAll(/total_size=(\d+)/g)];
       const size = Number(sizes.at(-1)?.[1] ?? 0);
-      if (size > 0 && this.state === 'connecting') {
+      // The first size counted is the header; a larger one means clusters reach the target.
+      headerBytes ??= size > 0 ? size : null;
+      if (headerBytes !== null && size > headerBytes && this.state === 'connecting') {
         this.state = 'live';
         if (this.runs > 1) this.say(`Push to ${this.target.shown} is back.`);
       }

@@ -19,7 +19,6 @@ export const RECORDING_POLICY: ViewerPolicy = {
   maxUnreadMs: Number.POSITIVE_INFINITY,
 };
 
-
 export interface RecorderOptions {
   /** `--record FILE`. */
   file: string;
