@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { type CorsOriginError, parseCorsOrigin } from './http/cors.js';
 import type { Quality, SessionState, Settings, UploadInfo } from './api.js';
 import { listX11Screens, x11Problem } from './screens.js';
+import type { OutputError } from './output/errors.js';
+import { checkOutputOptions } from './output/outputs.js';
 import { SessionError, SharingSession } from './session/session.js';
 import { DEFAULT_SETTINGS, newToken, validateSettings } from './settings.js';
 
@@ -71,12 +73,14 @@ function outputsFromFlags(values: Record<string, string | boolean | string[] | u
       throw new ShareUsageError(`--max-upload must be a number of Mbit/s from 0.1 to 100000 (got '${max}').`);
   }
   const record = values.record;
-  const pushes = values.push;
-  return {
-    record: typeof record === 'string' ? record : null,
-    pushes: Array.isArray(pushes) ? pushes : [],
-    maxUploadMbit,
-  };
+  const pushes = Array.isArray(values.push) ? values.push : [];
+  try {
+    checkOutputOptions({ pushes, maxUploadMbit });
+  } catch (error) {
+    const e = error as OutputError;
+    throw new ShareUsageError(`${e.message} ${e.fix}`);
+  }
+  return { record: typeof record === 'string' ? record : null, pushes, maxUploadMbit };
 }
 
 /** Flag values to Settings fields; the ranges are checked once, by validateSettings. */

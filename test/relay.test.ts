@@ -14,7 +14,7 @@ import { ServeService, type ServeOptions } from '../server/serve.js';
 import { SharingSession } from '../server/session/session.js';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
 import { startIcecast, type Icecast } from '../support/icecast.js';
-import { ffmpegPath, runFfmpeg } from '../support/media.js';
+import { ffmpegPath, runFfmpeg, runFfprobe } from '../support/media.js';
 import { freePort } from '../support/ports.js';
 import { killAll, runToExit, waitFor } from '../support/processes.js';
 import { tapStream } from '../support/stream-tap.js';
@@ -46,6 +46,19 @@ async function pictureColour(url: string): Promise<number[]> {
   );
   assert.equal(run.code, 0, explain(run));
   return [...run.stdout.subarray(0, 3)];
+}
+
+async function codecs(file: string): Promise<string[]> {
+  const probe = await runFfprobe([
+    '-v',
+    'error',
+    '-show_entries',
+    'stream=codec_name',
+    '-of',
+    'csv=p=0',
+    file,
+  ]);
+  return probe.stdout.toString().trim().split('\n');
 }
 
 function near(pixel: number[], colour: number[]): boolean {
@@ -159,6 +172,46 @@ describe('pushes and the upload budget', { timeout: 90_000 }, () => {
     } finally {
       await first.stop();
       await second.stop();
+    }
+  });
+
+  it('RTMP gets FLV with the video copied and the audio in AAC; SRT gets MPEG-TS copied', async () => {
+    const [rtmpPort, srtPort] = [await freePort(), await freePort()];
+    const rtmpFile = path.join(dir, 'rtmp.mkv');
+    const srtFile = path.join(dir, 'srt.mkv');
+    // ffmpeg itself listening, as an RTMP server and an SRT listener would: 2 s of what arrives, copied.
+    const receive = (url: string, file: string, listen: string[] = []) =>
+      runToExit(
+        ffmpegPath,
+        ['-v', 'error', ...listen, '-i', url, '-t', '2', '-c', 'copy', '-f', 'matroska', '-y', file],
+        {
+          timeoutMs: 20_000,
+        },
+      );
+    const rtmp = receive(`rtmp://127.0.0.1:${rtmpPort}/live/streamkey123`, rtmpFile, ['-listen', '1']);
+    const srt = receive(`srt://127.0.0.1:${srtPort}?mode=listener`, srtFile);
+    const service = new ServeService(
+      serveOptions({
+        source: demoSource,
+        pushes: [`rtmp://127.0.0.1:${rtmpPort}/live/streamkey123`, `srt://127.0.0.1:${srtPort}`],
+        pushBackoffMs: [200],
+      }),
+    );
+    try {
+      await service.start();
+      const [rtmpRun, srtRun] = await Promise.all([rtmp, srt]);
+      assert.equal(rtmpRun.code, 0, explain(rtmpRun));
+      assert.equal(srtRun.code, 0, explain(srtRun));
+      assert.deepEqual(await codecs(rtmpFile), ['h264', 'aac'], 'RTMP: H.264 copied, audio in AAC');
+      assert.deepEqual(await codecs(srtFile), ['h264', 'opus'], 'SRT: both copied');
+      const pushes = service.server.status().outputs?.pushes ?? [];
+      assert.deepEqual(
+        pushes.map((p) => p.target),
+        [`rtmp://127.0.0.1:${rtmpPort}/live/…`, `srt://127.0.0.1:${srtPort}`],
+      );
+      assert.ok(!JSON.stringify(pushes).includes('streamkey123'), 'the stream key is not in /status');
+    } finally {
+      await service.stop();
     }
   });
 

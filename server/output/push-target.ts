@@ -29,6 +29,8 @@ export function pushTarget(url: string): PushTarget {
     });
   }
   const scheme = parsed.protocol.slice(0, -1).toLowerCase();
+  if (!parsed.hostname)
+    throw new OutputError('PUSH_URL_INVALID', `--push ${safeUrl(url)} names no host.`, USAGE);
   const secrets = new Set<string>();
   for (const part of [parsed.password, parsed.username, decodeURIComponent(parsed.password)])
     if (part) secrets.add(part);
@@ -51,7 +53,7 @@ export function pushTarget(url: string): PushTarget {
       if (segments.length !== 2 || segments[1] !== 'ingest')
         throw new OutputError(
           'PUSH_URL_INVALID',
-          `--push ${safeUrl(url)} is not another mkvcast's ingest (http://HOST:PORT/KEY/ingest).`,
+          `--push ${origin}/… is not another mkvcast's ingest (http://HOST:PORT/KEY/ingest).`,
           USAGE,
         );
       kind = 'mkvcast';
