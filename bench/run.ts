@@ -9,7 +9,8 @@
  *   node dist/bench/run.js --quick    a smoke run: 100 viewers, short windows, no profile, no reader;
  *                                     printed only (unless --out is given)
  * Options: --viewers 100,500  --out FILE  --no-profile  --no-reader  --no-glass (screen-sharing latency)
- *   --no-faults (encoder recovery after SIGKILL/SIGSTOP)  --no-abuse (HTTP abuse)  --soak-minutes N (default 30; 0 skips)
+ *   --no-faults (encoder recovery after SIGKILL/SIGSTOP)  --no-abuse (HTTP abuse)  --no-relay (Icecast relay,
+ *   needs root for ip netns)  --soak-minutes N (default 30; 0 skips)
  */
 import { spawn } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -28,6 +29,7 @@ import { abuseSection, type AbuseRow } from './abuse.js';
 import { benchFaults, faultsSection, type FaultsResult } from './faults.js';
 import { benchSoak, soakSection, type SoakResult } from './soak.js';
 import { benchGlass, glassSection, type GlassResult } from './glass.js';
+import { benchRelay, relaySection, type RelayResult } from './relay.js';
 import { renderReport, type BenchConfig, type CpuPair, type ProfiledRun } from './report.js';
 import { runScenario, type ScenarioOptions, type ScenarioResult } from './scenario.js';
 import { framingOf, type TargetKind } from './targets.js';
@@ -65,6 +67,7 @@ function config(argv: string[]): BenchConfig & {
   glass: boolean;
   faults: boolean;
   abuse: boolean;
+  relay: boolean;
   soakMinutes: number;
 } {
   const { values } = parseArgs({
@@ -78,6 +81,7 @@ function config(argv: string[]): BenchConfig & {
       'no-glass': { type: 'boolean' },
       'no-faults': { type: 'boolean' },
       'no-abuse': { type: 'boolean' },
+      'no-relay': { type: 'boolean' },
       'soak-minutes': { type: 'string' },
     },
   });
@@ -103,6 +107,7 @@ function config(argv: string[]): BenchConfig & {
     glass: !quick && !values['no-glass'],
     faults: !quick && !values['no-faults'],
     abuse: !quick && !values['no-abuse'],
+    relay: !quick && !values['no-relay'],
     soakMinutes: quick ? 0 : Number(values['soak-minutes'] ?? 30),
   };
 }
@@ -322,6 +327,15 @@ async function main(): Promise<void> {
     abuse = await runAbuseBench();
   }
 
+  let relay: RelayResult | null = null;
+  if (cfg.relay) {
+    progress('relay: 200 viewers on Icecast, the sharer in its own network namespace (bench/relay.ts)…');
+    relay = await benchRelay().catch((error: Error) => {
+      progress(`relay bench skipped: ${error.message}`);
+      return null;
+    });
+  }
+
   let soak: SoakResult | null = null;
   if (cfg.soakMinutes > 0) {
     progress(`soak: 50 viewers for ${cfg.soakMinutes} minutes (bench/soak.ts)…`);
@@ -345,6 +359,7 @@ async function main(): Promise<void> {
     glassSection(glass) +
     faultsSection(faults) +
     abuseSection(abuse) +
+    relaySection(relay) +
     soakSection(soak);
   process.stdout.write(report);
   const raw = path.join(
@@ -355,7 +370,20 @@ async function main(): Promise<void> {
   await writeFile(
     raw,
     JSON.stringify(
-      { machine, source, config: cfg, results, cpuPairs, profiles, reader, glass, faults, abuse, soak },
+      {
+        machine,
+        source,
+        config: cfg,
+        results,
+        cpuPairs,
+        profiles,
+        reader,
+        glass,
+        faults,
+        abuse,
+        relay,
+        soak,
+      },
       null,
       2,
     ),

@@ -12,8 +12,8 @@ import { spawnTracked, waitFor } from './processes.js';
 export interface Icecast {
   port: number;
   sourcePassword: string;
-  /** `icecast://source:PASSWORD@127.0.0.1:PORT/MOUNT` */
-  pushUrl(mount: string): string;
+  /** `icecast://source:PASSWORD@HOST:PORT/MOUNT` (HOST: 127.0.0.1 unless given) */
+  pushUrl(mount: string, host?: string): string;
   /** `http://127.0.0.1:PORT/MOUNT`, for listeners. */
   listenUrl(mount: string): string;
   /** The mounts with a source, from /status-json.xsl, with their listener counts. */
@@ -25,7 +25,7 @@ export interface Icecast {
   stop(): Promise<void>;
 }
 
-function config(dir: string, port: number, password: string, maxClients: number): string {
+function config(dir: string, port: number, password: string, maxClients: number, bind: string): string {
   return `<icecast>
   <location>test</location>
   <admin>test@localhost</admin>
@@ -47,7 +47,7 @@ function config(dir: string, port: number, password: string, maxClients: number)
   </authentication>
   <listen-socket>
     <port>${port}</port>
-    <bind-address>127.0.0.1</bind-address>
+    <bind-address>${bind}</bind-address>
   </listen-socket>
   <fileserve>1</fileserve>
   <paths>
@@ -69,13 +69,19 @@ function config(dir: string, port: number, password: string, maxClients: number)
 `;
 }
 
-export async function startIcecast(port: number, options: { maxClients?: number } = {}): Promise<Icecast> {
+export async function startIcecast(
+  port: number,
+  options: { maxClients?: number; bindAddress?: string } = {},
+): Promise<Icecast> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'mkvcast-icecast-'));
   // Icecast writes its logs as nobody once it has switched user.
   await chmod(dir, 0o777);
   const password = `pw${Math.random().toString(36).slice(2, 10)}`;
   const file = path.join(dir, 'icecast.xml');
-  await writeFile(file, config(dir, port, password, options.maxClients ?? 100));
+  await writeFile(
+    file,
+    config(dir, port, password, options.maxClients ?? 100, options.bindAddress ?? '127.0.0.1'),
+  );
   let child: ChildProcess | null = null;
   const statusUrl = `http://127.0.0.1:${port}/status-json.xsl`;
   const start = async (): Promise<void> => {
@@ -105,7 +111,7 @@ export async function startIcecast(port: number, options: { maxClients?: number 
   return {
     port,
     sourcePassword: password,
-    pushUrl: (mount) => `icecast://source:${password}@127.0.0.1:${port}/${mount}`,
+    pushUrl: (mount, host = '127.0.0.1') => `icecast://source:${password}@${host}:${port}/${mount}`,
     listenUrl: (mount) => `http://127.0.0.1:${port}/${mount}`,
     async mounts() {
       const body = (await (await fetch(statusUrl)).json()) as {
