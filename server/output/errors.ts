@@ -1,4 +1,5 @@
-export type OutputErrorCode = 'RECORD_UNWRITABLE' | 'PUSH_URL_INVALID' | 'UPLOAD_BUDGET_INVALID';
+export type OutputErrorCode =
+  'RECORD_UNWRITABLE' | 'RECORD_EXISTS' | 'PUSH_URL_INVALID' | 'UPLOAD_BUDGET_INVALID';
 
 /** A recording or a push that cannot be set up as asked (bad path, bad URL). */
 export class OutputError extends Error {

@@ -8,6 +8,8 @@ import { Recorder } from './recorder.js';
 export interface OutputsOptions {
   /** `--record FILE`, or none. */
   record?: string | null;
+  /** The recording's first file number (a session started again goes on with the next). */
+  recordFirstNumber?: number;
   /** `--push URL`, each. */
   pushes?: readonly string[];
   /** `--max-upload MBIT`: new viewers are refused once their copy would pass it; none when absent. */
@@ -44,7 +46,12 @@ export class Outputs {
   ) {
     checkOutputOptions(options);
     this.recorder = options.record
-      ? new Recorder(publisher, { file: options.record, ffmpeg: options.ffmpeg, onNotice: options.onNotice })
+      ? new Recorder(publisher, {
+          file: options.record,
+          ffmpeg: options.ffmpeg,
+          onNotice: options.onNotice,
+          firstNumber: options.recordFirstNumber,
+        })
       : null;
     this.pushes = (options.pushes ?? []).map(
       (url) =>

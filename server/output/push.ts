@@ -110,8 +110,15 @@ export class Push {
   private async loop(): Promise<void> {
     while (!this.stopped && !this.publisher.isEnded) {
       const startedMs = this.now();
-      const reason = await this.runOnce();
+      const { reason, newHeader } = await this.runOnce();
       if (this.stopped || this.publisher.isEnded) break;
+      if (newHeader) {
+        // Not a failure: the target gets the new stream (a new picture size) from its header, at once.
+        this.say(
+          `Push to ${this.target.shown}: the stream's tracks changed; it starts again with the new header.`,
+        );
+        continue;
+      }
       const ranMs = this.now() - startedMs;
       this.failuresInARow = ranMs >= HEALTHY_RUN_MS ? 1 : this.failuresInARow + 1;
       const backoff = this.options.backoffMs ?? PUSH_BACKOFF_MS;
@@ -131,15 +138,18 @@ export class Push {
     this.state = 'stopped';
   }
 
-  /** One ffmpeg: resolves with why it ended (redacted). */
-  private async runOnce(): Promise<string> {
+  /**
+   * One ffmpeg: resolves with why it ended (redacted), and whether it was because a header with other
+   * tracks ended its feed (the publisher ends every output then).
+   */
+  private async runOnce(): Promise<{ reason: string; newHeader: boolean }> {
     this.runs += 1;
     this.state = 'connecting';
     let child: FfmpegChild;
     try {
       child = new FfmpegChild(this.options.ffmpeg(), pushArgs(this.target), { stdin: 'media' });
     } catch (error) {
-      return redact((error as Error).message, this.target);
+      return { reason: redact((error as Error).message, this.target), newHeader: false };
     }
     this.child = child;
     let progress = '';
@@ -163,8 +173,12 @@ export class Push {
       PUSH_POLICY,
     );
     this.output = output;
+    let feedEnded = false;
     const closed = new Promise<string>((resolve) =>
-      output.once('close', (reason: string) => resolve(reason)),
+      output.once('close', (reason: string) => {
+        feedEnded = reason === 'stream ended';
+        resolve(reason);
+      }),
     );
     const exit = await Promise.race([
       child.exited.catch((error: Error) => ({ code: null, signal: null, stderrTail: error.message })),
@@ -185,6 +199,7 @@ export class Push {
     const lastLine = exit.stderrTail.split('\n').filter(Boolean).pop();
     const why =
       lastLine ?? (exit.signal ? `ffmpeg was ended by ${exit.signal}` : `ffmpeg exited with ${exit.code}`);
-    return redact(why, this.target);
+    const newHeader = feedEnded && !this.stopped && !this.publisher.isEnded;
+    return { reason: redact(why, this.target), newHeader };
   }
 }

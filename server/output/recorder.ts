@@ -26,6 +26,8 @@ export interface RecorderOptions {
   ffmpeg: () => string;
   /** One line for people: a file finished, the disk is full. */
   onNotice?: (message: string) => void;
+  /** The number of the first file (2: `NAME-2.mkv`), for a session that starts again. Default 1. */
+  firstNumber?: number;
 }
 
 /** `talk.mkv`, `talk-2.mkv`, `talk-3.mkv`, … : the nth file of a recording. */
@@ -41,8 +43,16 @@ export function numberedFile(file: string, n: number): string {
  */
 function openForRecording(file: string): number {
   try {
-    return openSync(file, 'w');
+    // 'wx': an earlier recording is never overwritten.
+    return openSync(file, 'wx');
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new OutputError(
+        'RECORD_EXISTS',
+        `Cannot record to ${file}: it already exists.`,
+        'Pick another file name, or move the old recording away first.',
+        { cause: error },
+      );
     throw new OutputError(
       'RECORD_UNWRITABLE',
       `Cannot record to ${file}: ${writeProblem(error as NodeJS.ErrnoException)}.`,
@@ -81,6 +91,7 @@ export class Recorder {
     private readonly options: RecorderOptions,
   ) {
     this.currentFile = options.file;
+    this.fileCount = Math.max(1, options.firstNumber ?? 1) - 1;
     this.open();
   }
 
@@ -108,9 +119,20 @@ export class Recorder {
   }
 
   private open(): void {
-    this.fileCount += 1;
-    const file = numberedFile(this.options.file, this.fileCount);
-    const fd = openForRecording(file);
+    let file: string;
+    let fd: number;
+    for (;;) {
+      this.fileCount += 1;
+      file = numberedFile(this.options.file, this.fileCount);
+      try {
+        fd = openForRecording(file);
+        break;
+      } catch (error) {
+        // The first file must be new; a numbered one that exists (an earlier run's) is passed over.
+        if ((error as OutputError).code !== 'RECORD_EXISTS' || this.fileCount < 2 || this.fileCount > 999)
+          throw error;
+      }
+    }
     this.currentFile = file;
     this.state = 'recording';
     const writeError: { error: NodeJS.ErrnoException | null } = { error: null };

@@ -58,6 +58,8 @@ export class SharingSession extends EventEmitter {
   private server: StreamServer | null = null;
   private capture: CaptureLoop | null = null;
   private outputs: Outputs | null = null;
+  /** The recording's last file number so far: a session started again records into the next one. */
+  private recordedFiles = 0;
   private liveSinceMs = 0;
   private tickTimer: NodeJS.Timeout | null = null;
   private readonly watch: ScreenWatch;
@@ -208,6 +210,7 @@ export class SharingSession extends EventEmitter {
       if (this.deps.record || this.deps.pushes?.length || this.deps.maxUploadMbit) {
         this.outputs = new Outputs(publisher, {
           record: this.deps.record,
+          recordFirstNumber: this.recordedFiles + 1,
           pushes: this.deps.pushes,
           maxUploadMbit: this.deps.maxUploadMbit,
           pushBackoffMs: this.deps.pushBackoffMs,
@@ -351,6 +354,7 @@ export class SharingSession extends EventEmitter {
     const outputs = this.outputs;
     this.outputs = null;
     if (outputs) await outputs.stop();
+    this.recordedFiles = outputs?.recorder?.info().files ?? this.recordedFiles;
     const server = this.server;
     this.server = null;
     if (server) await server.close();
