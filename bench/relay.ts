@@ -10,7 +10,7 @@
  *
  * Needs root (ip netns) and icecast2.
  */
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { get, type IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,6 +24,7 @@ import { ffmpegPath, makeMedia } from '../support/media.js';
 import { killAll, runToExit, spawnTracked, waitFor } from '../support/processes.js';
 import { MKVCAST_BIN } from '../support/serve.js';
 import { median, percentile, round } from '../support/stats.js';
+import { decode } from '../support/viewers.js';
 
 const run = promisify(execFile);
 const NS = 'mkvb-sharer';
@@ -33,6 +34,7 @@ const SHARER_IP = '10.77.0.1';
 const HOST_IP = '10.77.0.2';
 const SHARER_PORT = 8090;
 const ICECAST_PORT = 8091;
+const RELAY_PORT = 8092;
 const STREAM_KBPS = 4000;
 
 export interface RelayFigures {
@@ -51,6 +53,8 @@ export interface RelayFigures {
 export interface RelayResult {
   relay: RelayFigures;
   direct: RelayFigures;
+  /** mkvcast → mkvcast across the namespaces through --ingest: a viewer of the second decodes the first. */
+  mkvcastRelay: { decodedFrames: number; cleanDecode: boolean; joinSec: { median: number; max: number } };
   /** The same frame at a viewer of Icecast minus at a direct viewer: p50 and p95, ms. */
   hopMs: { p50: number; p95: number; frames: number };
 }
@@ -186,6 +190,85 @@ async function hopLatency(
   };
 }
 
+/** `mkvcast serve FILE --loop` in the sharer's namespace, pushing to `push`. */
+function startSharer(
+  file: string,
+  viewers: number,
+  push: string,
+): { child: ChildProcess; stderr: () => string } {
+  const child = spawnTracked(
+    'ip',
+    [
+      'netns',
+      'exec',
+      NS,
+      process.execPath,
+      MKVCAST_BIN,
+      'serve',
+      file,
+      '--loop',
+      '-q',
+      '--host',
+      SHARER_IP,
+      '--port',
+      String(SHARER_PORT),
+      '--max-viewers',
+      String(viewers + 20),
+      '--max-viewers-per-address',
+      String(viewers + 20),
+      '--push',
+      push,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  return { child, stderr: () => stderr };
+}
+
+/** A second mkvcast here takes the sharer's push on its ingest; a viewer of it decodes. */
+async function mkvcastToMkvcast(file: string): Promise<RelayResult['mkvcastRelay']> {
+  const key = 'benchrelay-0123456789';
+  const second = spawnTracked(
+    process.execPath,
+    [
+      MKVCAST_BIN,
+      'serve',
+      '--ingest',
+      '--ingest-key',
+      key,
+      '-q',
+      '--host',
+      HOST_IP,
+      '--port',
+      String(RELAY_PORT),
+    ],
+    { stdio: ['ignore', 'ignore', 'ignore'] },
+  );
+  const sharer = startSharer(file, 1, `http://${HOST_IP}:${RELAY_PORT}/${key}/ingest`);
+  try {
+    const url = `http://${HOST_IP}:${RELAY_PORT}/live.mkv`;
+    await waitFor(
+      'the second mkvcast live',
+      async () =>
+        ((await (await fetch(`http://${HOST_IP}:${RELAY_PORT}/status`)).json()) as StreamStatus).state ===
+        'live',
+      { timeoutMs: 20_000, intervalMs: 200 },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${sharer.stderr()}`);
+    });
+    const decoded = await decode(url, { videoFrames: 60 });
+    return {
+      decodedFrames: decoded.frames[0]?.ptsSec.length ?? 0,
+      cleanDecode: decoded.code === 0 && decoded.stderr.trim() === '',
+      joinSec: await joinTimes(url),
+    };
+  } finally {
+    sharer.child.kill('SIGINT');
+    second.kill('SIGINT');
+  }
+}
+
 export async function benchRelay(options: { viewers?: number; seconds?: number } = {}): Promise<RelayResult> {
   const viewers = options.viewers ?? 200;
   const windowSec = options.seconds ?? 20;
@@ -198,40 +281,15 @@ export async function benchRelay(options: { viewers?: number; seconds?: number }
   await setUpNetwork();
   const icecast = await startIcecast(ICECAST_PORT, { maxClients: viewers + 20, bindAddress: '0.0.0.0' });
   try {
-    const sharer = spawnTracked(
-      'ip',
-      [
-        'netns',
-        'exec',
-        NS,
-        process.execPath,
-        MKVCAST_BIN,
-        'serve',
-        file,
-        '--loop',
-        '-q',
-        '--host',
-        SHARER_IP,
-        '--port',
-        String(SHARER_PORT),
-        '--max-viewers',
-        String(viewers + 20),
-        '--max-viewers-per-address',
-        String(viewers + 20),
-        '--push',
-        icecast.pushUrl('bench.mkv', HOST_IP),
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    sharer.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    const sharer = startSharer(file, viewers, icecast.pushUrl('bench.mkv', HOST_IP));
+    const stderr = sharer.stderr;
     const directUrl = `http://${SHARER_IP}:${SHARER_PORT}/live.mkv`;
     const status = async (): Promise<StreamStatus> =>
       (await (await fetch(`http://${SHARER_IP}:${SHARER_PORT}/status`)).json()) as StreamStatus;
     await waitFor('the push live', async () => (await status()).outputs?.pushes[0]?.state === 'live', {
       timeoutMs: 20_000,
     }).catch((error: Error) => {
-      throw new Error(`${error.message}\n${stderr}`);
+      throw new Error(`${error.message}\n${stderr()}`);
     });
     // A file's first seconds go out faster (the lead); the stream's rate is taken once it is at its own.
     await waitFor(
@@ -247,7 +305,10 @@ export async function benchRelay(options: { viewers?: number; seconds?: number }
     const relay = await measure(relayUrl, viewers, windowSec, streamKbps);
     const hopMs = await hopLatency(relayUrl, directUrl, 10);
     const direct = await measure(directUrl, viewers, windowSec, streamKbps);
-    return { relay, direct, hopMs };
+    sharer.child.kill('SIGINT');
+    await new Promise((resolve) => sharer.child.once('close', resolve));
+    const mkvcastRelay = await mkvcastToMkvcast(file);
+    return { relay, direct, hopMs, mkvcastRelay };
   } finally {
     await killAll();
     await icecast.stop();
@@ -270,6 +331,8 @@ export function relaySection(r: RelayResult | null): string {
     row('the sharer directly', r.direct),
     '',
     `The hop adds ${r.hopMs.p50} ms (p50), ${r.hopMs.p95} ms (p95) to a frame (${r.hopMs.frames} frames matched at a viewer of each).`,
+    '',
+    `mkvcast → mkvcast across the namespaces (--push to the other's --ingest): a viewer of the second decoded ${r.mkvcastRelay.decodedFrames} frames ${r.mkvcastRelay.cleanDecode ? 'cleanly' : 'WITH ERRORS'}; join ${r.mkvcastRelay.joinSec.median} s (max ${r.mkvcastRelay.joinSec.max} s).`,
     '',
   ].join('\n');
 }
