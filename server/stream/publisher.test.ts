@@ -132,3 +132,43 @@ describe('Publisher', () => {
     assert.equal(publisher.viewersFrom('10.0.0.1'), 0);
   });
 });
+
+describe('Publisher outputs (a recording, a push)', () => {
+  it('an output gets the stream as a viewer does but is no viewer; a header with other tracks ends it', () => {
+    const publisher = new Publisher();
+    publisher.setHeader(makeHeader(), 'first');
+    const clusters = liveClusters(30, { gop: 10 });
+    for (const cl of clusters.slice(0, 15)) publisher.publish(cl);
+    const sink = new PassThrough();
+    const received = collect(sink);
+    const output = publisher.addOutput(meta('rec'), sink, DEFAULT_VIEWER_POLICY);
+    for (const cl of clusters.slice(15)) publisher.publish(cl);
+    const got = parseClusters(received(), headerLength);
+    assert.equal(got.length, 20, 'clusters 10..29: from the keyframe at 10');
+    assert.equal(got[0].ts, 0, 'its timestamps start at 0');
+    assert.equal(publisher.viewerCount, 0, 'not counted as a viewer');
+    assert.deepEqual(publisher.viewerInfos(), [], 'not listed');
+    assert.equal(publisher.outputCount, 1);
+    publisher.closeAll();
+    assert.equal(output.isClosed, false, 'closeAll (viewers) leaves it to its owner');
+    let reason = '';
+    output.once('close', (r: string) => (reason = r));
+    const bigger = makeHeader();
+    bigger.tracks = bigger.tracks.map((t) => (t.kind === 'video' ? { ...t, width: 640, height: 480 } : t));
+    publisher.setHeader(bigger, 'restart');
+    assert.equal(reason, 'stream ended', 'new tracks end it cleanly');
+    assert.equal(publisher.outputCount, 0);
+  });
+
+  it("an output attached before the first header starts with it; the input's end ends it", () => {
+    const publisher = new Publisher();
+    const sink = new PassThrough();
+    const received = collect(sink);
+    const output = publisher.addOutput(meta('push'), sink, DEFAULT_VIEWER_POLICY);
+    publisher.setHeader(makeHeader(), 'first');
+    for (const cl of liveClusters(10, { gop: 5 })) publisher.publish(cl);
+    assert.equal(parseClusters(received(), headerLength).length, 10);
+    publisher.end();
+    assert.equal(output.isClosed, true);
+  });
+});
