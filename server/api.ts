@@ -102,6 +102,11 @@ export interface Settings {
   ffmpegPath: string;
   /** An H.264 encoder name (libx264, h264_vaapi, …); empty for the best that works here. */
   encoder: string;
+  /**
+   * The upload budget in Mbit/s (0.1–100 000): new viewers are turned away (503) once one more copy of
+   * the stream would pass it. Null: no budget. Changing it while sharing takes effect at once.
+   */
+  maxUploadMbit: number | null;
 }
 
 /** One field's problem, for a UI to show next to that field. */

@@ -54,33 +54,20 @@ export function formatUpload(upload: UploadInfo): string {
   return `${upload.copies} cop${upload.copies === 1 ? 'y' : 'ies'} · ${upload.mbitPerSec.toFixed(1)}${budget} Mbit/s out`;
 }
 
-/** `--record`, `--push`, `--max-upload`: the session's outputs (server/output/outputs.ts). */
+/** `--record`, `--push`: the session's outputs (server/output/outputs.ts); `--max-upload` is a setting. */
 function outputsFromFlags(values: Record<string, string | boolean | string[] | undefined>): {
   record: string | null;
   pushes: string[];
-  maxUploadMbit: number | null;
 } {
-  const max = values['max-upload'];
-  let maxUploadMbit: number | null = null;
-  if (typeof max === 'string') {
-    maxUploadMbit = Number(max);
-    if (
-      max.trim() === '' ||
-      !Number.isFinite(maxUploadMbit) ||
-      maxUploadMbit < 0.1 ||
-      maxUploadMbit > 100_000
-    )
-      throw new ShareUsageError(`--max-upload must be a number of Mbit/s from 0.1 to 100000 (got '${max}').`);
-  }
   const record = values.record;
   const pushes = Array.isArray(values.push) ? values.push : [];
   try {
-    checkOutputOptions({ pushes, maxUploadMbit });
+    checkOutputOptions({ pushes });
   } catch (error) {
     const e = error as OutputError;
     throw new ShareUsageError(`${e.message} ${e.fix}`);
   }
-  return { record: typeof record === 'string' ? record : null, pushes, maxUploadMbit };
+  return { record: typeof record === 'string' ? record : null, pushes };
 }
 
 /** Flag values to Settings fields; the ranges are checked once, by validateSettings. */
@@ -108,6 +95,7 @@ function settingsFromFlags(values: Record<string, string | boolean | string[] | 
     token: token === undefined ? newToken() : token === 'none' ? null : token,
     ffmpegPath: values.ffmpeg,
     encoder: values.encoder,
+    maxUploadMbit: num('max-upload'),
   };
   const { settings, errors } = validateSettings(input, DEFAULT_SETTINGS);
   if (errors.length > 0) {
@@ -116,6 +104,7 @@ function settingsFromFlags(values: Record<string, string | boolean | string[] | 
       keyframeIntervalSec: 'keyint',
       maxViewers: 'max-viewers',
       ffmpegPath: 'ffmpeg',
+      maxUploadMbit: 'max-upload',
     };
     throw new ShareUsageError(errors.map((e) => `--${flag[e.field] ?? e.field}: ${e.message}`).join('\n'));
   }

@@ -18,6 +18,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   token: null,
   ffmpegPath: '',
   encoder: '',
+  maxUploadMbit: null,
 });
 
 const QUALITIES: readonly Quality[] = ['low', 'medium', 'high'];
@@ -64,6 +65,10 @@ const CHECKS: { [K in keyof Settings]: Check } = {
     typeof v === 'string' && v.length <= 4096 && !v.includes('\0') ? null : 'The ffmpeg path is not a path.',
   encoder: (v) =>
     typeof v === 'string' && (v === '' || ENCODER_PATTERN.test(v)) ? null : 'Unknown encoder name.',
+  maxUploadMbit: (v) =>
+    v === null || (typeof v === 'number' && Number.isFinite(v) && v >= 0.1 && v <= 100_000)
+      ? null
+      : 'The upload budget must be a number of Mbit/s from 0.1 to 100000, or none.',
 };
 
 /**

@@ -44,6 +44,7 @@ export class Outputs {
     private readonly publisher: Publisher,
     private readonly options: OutputsOptions,
   ) {
+    this.options = { ...options };
     checkOutputOptions(options);
     this.recorder = options.record
       ? new Recorder(publisher, {
@@ -63,6 +64,12 @@ export class Outputs {
     );
     for (const push of this.pushes)
       options.onNotice?.(`Pushing to ${push.target.shown}: ${push.target.sends}.`);
+  }
+
+  /** A new upload budget (the app's setting changed while sharing); null: none. */
+  setMaxUpload(mbit: number | null): void {
+    checkOutputOptions({ maxUploadMbit: mbit });
+    this.options.maxUploadMbit = mbit;
   }
 
   upload(): UploadInfo {

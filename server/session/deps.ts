@@ -25,7 +25,10 @@ export interface SessionDeps {
   maxViewersPerAddress?: number;
   /** The one origin whose pages may read the stream and /status (CORS); none when absent. */
   cors?: string | null;
-  /** `--record FILE`, `--push URL`…, `--max-upload MBIT` (server/output/outputs.ts); none when absent. */
+  /**
+   * `--record FILE`, `--push URL`… (server/output/outputs.ts); none when absent. Settings.maxUploadMbit,
+   * when set, is the upload budget; maxUploadMbit here is the one used when it is null.
+   */
   record?: string | null;
   pushes?: readonly string[];
   maxUploadMbit?: number | null;

@@ -207,17 +207,15 @@ export class SharingSession extends EventEmitter {
         await this.closeEverything();
         return;
       }
-      if (this.deps.record || this.deps.pushes?.length || this.deps.maxUploadMbit) {
-        this.outputs = new Outputs(publisher, {
-          record: this.deps.record,
-          recordFirstNumber: this.recordedFiles + 1,
-          pushes: this.deps.pushes,
-          maxUploadMbit: this.deps.maxUploadMbit,
-          pushBackoffMs: this.deps.pushBackoffMs,
-          ffmpeg: () => ffmpeg.path,
-          onNotice: this.deps.onOutputNotice,
-        });
-      }
+      this.outputs = new Outputs(publisher, {
+        record: this.deps.record,
+        recordFirstNumber: this.recordedFiles + 1,
+        pushes: this.deps.pushes,
+        maxUploadMbit: settings.maxUploadMbit ?? this.deps.maxUploadMbit,
+        pushBackoffMs: this.deps.pushBackoffMs,
+        ffmpeg: () => ffmpeg.path,
+        onNotice: this.deps.onOutputNotice,
+      });
       this.capture = new CaptureLoop({
         encoders: ffmpegEncoders({
           ffmpegPath: ffmpeg.path,
@@ -306,7 +304,12 @@ export class SharingSession extends EventEmitter {
     this.settingsValue = settings;
     const running = this.current.kind === 'live' || this.current.kind === 'restarting';
     if (!running) return [];
-    const changed = (Object.keys(settings) as (keyof Settings)[]).filter((k) => settings[k] !== before[k]);
+    let changed = (Object.keys(settings) as (keyof Settings)[]).filter((k) => settings[k] !== before[k]);
+    if (changed.includes('maxUploadMbit')) {
+      // Only the admission of new viewers changes: nothing restarts.
+      this.outputs?.setMaxUpload(settings.maxUploadMbit ?? this.deps.maxUploadMbit ?? null);
+      changed = changed.filter((k) => k !== 'maxUploadMbit');
+    }
     if (changed.length === 0) return [];
     if (changed.some((k) => SERVER_SETTINGS.includes(k))) {
       await this.stop();
