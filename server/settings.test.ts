@@ -44,4 +44,18 @@ describe('validateSettings', () => {
     assert.equal(validateSettings({ token: 'short' }).errors[0].field, 'token');
     assert.equal(validateSettings({ token: 'has/slash-in-it' }).errors[0].field, 'token');
   });
+
+  it('the upload budget is none, or Mbit/s from 0.1 to 100000', () => {
+    assert.equal(DEFAULT_SETTINGS.maxUploadMbit, null);
+    assert.equal(validateSettings({ maxUploadMbit: 50 }).settings.maxUploadMbit, 50);
+    assert.equal(validateSettings({ maxUploadMbit: 0.5 }).errors.length, 0);
+    for (const bad of [0, -1, 200_000, '50', Number.NaN]) {
+      const { errors } = validateSettings({ maxUploadMbit: bad });
+      assert.equal(errors[0]?.field, 'maxUploadMbit', String(bad));
+      assert.match(
+        errors[0].message,
+        /upload budget must be a number of Mbit\/s from 0\.1 to 100000, or none/,
+      );
+    }
+  });
 });
