@@ -1,7 +1,7 @@
 /**
  * A real Icecast 2 on loopback for tests and the bench: a generated config in a temp dir, started in
  * the foreground, ready when its status page answers. Run as root (CI), Icecast refuses to start unless
- * the config names a user to switch to (<security><changeowner>), so it does: nobody/nogroup.
+ * the config names a user to switch to (<security><changeowner>), so as root it does: nobody/nogroup.
  */
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -63,7 +63,7 @@ function config(dir: string, port: number, password: string, maxClients: number,
   </logging>
   <security>
     <chroot>0</chroot>
-    <changeowner><user>nobody</user><group>nogroup</group></changeowner>
+    ${process.getuid?.() === 0 ? '<changeowner><user>nobody</user><group>nogroup</group></changeowner>' : ''}
   </security>
 </icecast>
 `;
