@@ -6,6 +6,14 @@ import type { OutputError } from './output/errors.js';
 import { checkOutputOptions } from './output/outputs.js';
 import { SessionError, SharingSession } from './session/session.js';
 import { DEFAULT_SETTINGS, newToken, validateSettings } from './settings.js';
+import type { ScreenCast } from './wayland/portal.js';
+import {
+  captureFromFlag,
+  openCast,
+  PORTAL_LIST_NOTE,
+  portalDeps,
+  sourceFromFlag,
+} from './wayland/share-portal.js';
 
 export const SHARE_HELP = `Usage:
   mkvcast share [options]             share a screen of this machine (X11 on Linux)
@@ -36,6 +44,12 @@ Options:
   -q, --quiet        print only the links and errors
   -v, --verbose      also log viewers joining and leaving
   --version          the version
+
+Wayland (GNOME, KDE, sway):
+  --capture WAY      portal (the desktop's screen-cast dialog, default on Wayland) or x11
+                     (x11grab, default on X11)
+  --source KIND      what the dialog offers: monitor (default), window or any
+  --choose-again     forget the screen chosen last time, so the dialog asks again
 `;
 
 export class ShareUsageError extends Error {}
@@ -185,8 +199,17 @@ export async function share(argv: string[]): Promise<void> {
       'max-upload': { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       verbose: { type: 'boolean', short: 'v' },
+      capture: { type: 'string' },
+      source: { type: 'string' },
+      'choose-again': { type: 'boolean' },
     },
   });
+  const capture = captureFromFlag(values.capture, process.env, process.platform);
+  if (capture === null)
+    throw new ShareUsageError(`--capture must be portal or x11 (got '${values.capture}').`);
+  const sources = sourceFromFlag(values.source);
+  if (sources === null)
+    throw new ShareUsageError(`--source must be monitor, window or any (got '${values.source}').`);
   const access = httpAccessFromFlags(values);
   const outputs = outputsFromFlags(values);
   const display = values.display ?? process.env.DISPLAY ?? '';
@@ -199,9 +222,13 @@ export async function share(argv: string[]): Promise<void> {
     if (!quiet) process.stdout.write(`${line}\n`);
   };
 
-  if (process.platform === 'linux') {
+  if (process.platform === 'linux' && capture === 'x11') {
     const problem = x11Problem(env, display);
     if (problem) throw problem;
+  }
+  if (values['list-screens'] && capture === 'portal') {
+    process.stdout.write(PORTAL_LIST_NOTE);
+    return;
   }
   if (values['list-screens']) {
     const screens = await listX11Screens(display);
@@ -212,7 +239,11 @@ export async function share(argv: string[]): Promise<void> {
   }
 
   const settings = settingsFromFlags(values);
-  const session = new SharingSession(settings, {
+  let cast: ScreenCast | null = null;
+  if (capture === 'portal') {
+    cast = await openCast({ env: process.env, sources, chooseAgain: values['choose-again'] ?? false });
+  }
+  const deps: ConstructorParameters<typeof SharingSession>[1] = {
     display,
     env,
     ...access,
@@ -220,7 +251,23 @@ export async function share(argv: string[]): Promise<void> {
     onOutputNotice: (message) => {
       if (!quiet) process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${message}\n`);
     },
-  });
+  };
+  try {
+    await shareWith(settings, { ...deps, ...(cast ? portalDeps(cast) : {}) }, values, out);
+  } finally {
+    await cast?.close();
+  }
+}
+
+async function shareWith(
+  settings: Settings,
+  deps: ConstructorParameters<typeof SharingSession>[1],
+  values: { quiet?: boolean; verbose?: boolean },
+  out: (line: string) => void,
+): Promise<void> {
+  const quiet = values.quiet ?? false;
+  const display = deps?.display ?? '';
+  const session = new SharingSession(settings, deps);
   await session.start().catch((error: unknown) => {
     throw withFlagInFix(error);
   });

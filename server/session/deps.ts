@@ -1,6 +1,7 @@
-import type { ScreenInfo } from '../api.js';
+import type { ScreenInfo, Settings } from '../api.js';
 import type { CapturePlatform } from '../ffmpeg/capture.js';
 import { listX11Screens, ScreenError, x11Problem } from '../screens.js';
+import type { EncoderFactory } from './encoder.js';
 
 /** What a SharingSession takes from its surroundings; tests and the app replace some of it. */
 export interface SessionDeps {
@@ -35,6 +36,11 @@ export interface SessionDeps {
   pushBackoffMs?: readonly number[];
   /** One line for people from the recording and the pushes (a file finished, a push reconnecting). */
   onOutputNotice?: (message: string) => void;
+  /**
+   * Another way to capture than ffmpeg's own grabbers (the Wayland portal path); given the ffmpeg
+   * chosen and the encoder, it makes the encoders. ffmpegEncoders when absent.
+   */
+  encoders?: (ffmpeg: { ffmpegPath: string; encoder: string; settings: () => Settings }) => EncoderFactory;
 }
 
 /** The defaults for this machine, filled in around what the caller gave. */

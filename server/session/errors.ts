@@ -2,6 +2,7 @@ import type { FieldError, Settings, UserError } from '../api.js';
 import { FfmpegError } from '../ffmpeg/errors.js';
 import { HttpError } from '../http/errors.js';
 import { ScreenError } from '../screens.js';
+import { PortalError } from '../wayland/errors.js';
 
 export type SessionErrorCode = 'INVALID_SETTINGS' | 'ENCODER_FAILED' | 'ENCODER_UNAVAILABLE' | 'NOT_RUNNING';
 
@@ -63,6 +64,7 @@ export function toUserError(error: unknown): UserError {
   }
   if (error instanceof SessionError)
     return { code: error.code, message: error.message, fix: error.fix, field: error.field };
+  if (error instanceof PortalError) return { code: error.code, message: error.message, fix: error.fix };
   const e = error as { code?: unknown; message?: unknown };
   return {
     code: typeof e.code === 'string' ? e.code : 'INTERNAL',

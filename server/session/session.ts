@@ -217,13 +217,19 @@ export class SharingSession extends EventEmitter {
         onNotice: this.deps.onOutputNotice,
       });
       this.capture = new CaptureLoop({
-        encoders: ffmpegEncoders({
-          ffmpegPath: ffmpeg.path,
-          encoder: settings.encoder || 'libx264',
-          settings: () => this.settingsValue,
-          platform: this.deps.platform,
-          display: this.deps.display,
-        }),
+        encoders:
+          this.deps.encoders?.({
+            ffmpegPath: ffmpeg.path,
+            encoder: settings.encoder || 'libx264',
+            settings: () => this.settingsValue,
+          }) ??
+          ffmpegEncoders({
+            ffmpegPath: ffmpeg.path,
+            encoder: settings.encoder || 'libx264',
+            settings: () => this.settingsValue,
+            platform: this.deps.platform,
+            display: this.deps.display,
+          }),
         publisher,
         screen,
         lookUpScreen: (id) => currentScreen(this.deps, id),
