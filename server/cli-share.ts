@@ -252,9 +252,11 @@ export async function share(argv: string[]): Promise<void> {
       if (!quiet) process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${message}\n`);
     },
   };
+  const portal = cast ? portalDeps(cast) : null;
   try {
-    await shareWith(settings, { ...deps, ...(cast ? portalDeps(cast) : {}) }, values, out);
+    await shareWith(settings, { ...deps, ...portal?.deps }, values, out);
   } finally {
+    await portal?.close();
     await cast?.close();
   }
 }

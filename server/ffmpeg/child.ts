@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessByStdio, type StdioOptions } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { FfmpegError } from './errors.js';
 
@@ -28,22 +28,9 @@ export class FfmpegChild {
    * 'none' when unused (ffmpeg runs with -nostdin; stop goes straight to SIGTERM, which ffmpeg handles
    * as a clean quit).
    */
-  constructor(
-    binary: string,
-    args: string[],
-    options: {
-      stdin?: 'commands' | 'media' | 'none';
-      /** A second input, as ffmpeg's `pipe:3` (the Wayland path's frames from the PipeWire reader). */
-      fd3?: Readable;
-    } = {},
-  ) {
+  constructor(binary: string, args: string[], options: { stdin?: 'commands' | 'media' | 'none' } = {}) {
     this.stdinMode = options.stdin ?? 'none';
-    const stdio: StdioOptions = options.fd3 ? ['pipe', 'pipe', 'pipe', options.fd3] : ['pipe', 'pipe', 'pipe'];
-    this.process = spawn(binary, args, { stdio, windowsHide: true }) as ChildProcessByStdio<
-      Writable,
-      Readable,
-      Readable
-    >;
+    this.process = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
     if (this.stdinMode === 'none') this.process.stdin.end();
     // ffmpeg may exit before reading all of its stdin: EPIPE there is expected, not a crash.
     this.process.stdin.on('error', () => {});

@@ -2,13 +2,14 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { ScreenInfo, Settings } from '../api.js';
-import { FfmpegChild, type FfmpegExit } from '../ffmpeg/child.js';
+import { FfmpegChild } from '../ffmpeg/child.js';
 import { ffmpegGone } from '../ffmpeg/errors.js';
 import { isExecutable } from '../ffmpeg/locate.js';
 import type { Encoder, EncoderFactory } from '../session/encoder.js';
 import { portalClosed, readerMissing } from './errors.js';
+import { FrameRelay } from './frame-relay.js';
 import type { ScreenCast } from './portal.js';
-import { pipewireReaderArgs, portalCaptureArgs } from './reader.js';
+import { i420FrameBytes, pipewireReaderArgs, portalCaptureArgs } from './reader.js';
 
 export interface PortalEncoderOptions {
   cast: ScreenCast;
@@ -35,120 +36,131 @@ export function castScreen(cast: ScreenCast): ScreenInfo {
   };
 }
 
+/** The PipeWire reader of a cast: one gst-launch-1.0 child and the relay its frames go through. */
+interface Reader {
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  relay: FrameRelay;
+  /** The size and rate it was started for: another needs another reader. */
+  key: string;
+  /** Set when it could not be started at all. */
+  spawnError: Error | null;
+  exited: Promise<void>;
+}
+
+export interface PortalEncoderFactory extends EncoderFactory {
+  /** Stops the reader; the cast itself is closed by its owner. */
+  close(): Promise<void>;
+}
+
 /**
- * Encoders for a Wayland screen: each run asks the portal for a new PipeWire connection (a
- * connection cannot be reused by a second reader), starts the reader with it as fd 3, and ffmpeg
- * reading the reader's frames. Stopping the run stops both; the reader going away ends ffmpeg's input.
+ * Encoders for a Wayland screen. One reader lives as long as it can (see FrameRelay for why); each
+ * encoder run is an ffmpeg reading raw frames on its stdin, attached to the reader at a frame
+ * boundary. When the reader dies, the running encoder's input ends (so the loop restarts it), and
+ * the next run asks the portal for a new session and a new reader.
  */
-export function portalEncoders(options: PortalEncoderOptions): EncoderFactory {
+export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFactory {
   const readerPath = options.readerPath ?? 'gst-launch-1.0';
+  const { cast } = options;
   let closed = false;
-  options.cast.onClosed(() => {
+  let reader: Reader | null = null;
+  let readers = 0;
+  cast.onClosed(() => {
     closed = true;
   });
+
+  const readerFor = async (screen: ScreenInfo, fps: number): Promise<Reader> => {
+    const key = `${screen.width}x${screen.height}@${fps}`;
+    if (reader && reader.child.exitCode === null && reader.child.signalCode === null && reader.key === key)
+      return reader;
+    if (reader) await stopReader(reader);
+    readers += 1;
+    // A stream whose reader went away gets no more frames from some portals: a new session then.
+    if (readers > 1) await cast.renew();
+    const fd = await cast.openRemote();
+    let child: ChildProcessByStdio<null, Readable, Readable>;
+    try {
+      child = spawn(readerPath, pipewireReaderArgs(cast.stream.nodeId, screen.width, screen.height, fps), {
+        stdio: ['ignore', 'pipe', 'pipe', fd],
+      }) as unknown as ChildProcessByStdio<null, Readable, Readable>;
+    } finally {
+      closeSync(fd); // the child has its own copy
+    }
+    const relay = new FrameRelay(i420FrameBytes(screen.width, screen.height));
+    const next: Reader = {
+      child,
+      relay,
+      key,
+      spawnError: null,
+      exited: new Promise((resolve) => child.once('exit', () => resolve())),
+    };
+    child.once('error', (error) => {
+      next.spawnError = readerMissing(readerPath, error);
+    });
+    child.stdout.on('data', (chunk: Buffer) => relay.push(chunk));
+    child.stderr.resume();
+    reader = next;
+    return next;
+  };
+
   return {
     start(screen: ScreenInfo): Encoder {
-      return startRun(options, readerPath, screen);
-    },
-    gone(cause?: unknown): Error | null {
-      if (closed) return portalClosed();
-      if ((cause as { code?: string } | undefined)?.code === 'PIPEWIRE_READER_MISSING') return cause as Error;
-      return isExecutable(options.ffmpegPath) ? null : ffmpegGone(options.ffmpegPath, cause);
-    },
-  };
-}
-
-interface Run {
-  reader: ChildProcessByStdio<null, Readable, Readable>;
-  ffmpeg: FfmpegChild;
-}
-
-function startRun(options: PortalEncoderOptions, readerPath: string, screen: ScreenInfo): Encoder {
-  const settings = options.settings();
-  const stderrListeners: ((text: string) => void)[] = [];
-  let stopped = false;
-  let current: Run | null = null;
-
-  const started: Promise<Run | null> = options.cast.openRemote().then((fd) => {
-    try {
-      if (stopped) return null;
-      const reader = spawn(
-        readerPath,
-        pipewireReaderArgs(options.cast.stream.nodeId, screen.width, screen.height, settings.fps),
-        { stdio: ['ignore', 'pipe', 'pipe', fd] },
-      ) as unknown as ChildProcessByStdio<null, Readable, Readable>;
-      const readerFailed = new Promise<never>((_, reject) => {
-        reader.once('error', (error) => reject(readerMissing(readerPath, error)));
-      });
-      readerFailed.catch(() => {});
+      const settings = options.settings();
       const ffmpeg = new FfmpegChild(
         options.ffmpegPath,
         portalCaptureArgs(settings, screen, options.encoder),
-        { stdin: 'commands', fd3: reader.stdout },
+        {
+          stdin: 'media',
+        },
       );
-      // The reader's own complaints (a stream that went away) go where ffmpeg's error lines go.
-      reader.stderr.setEncoding('utf8');
-      reader.stderr.on('data', (text: string) => {
-        for (const listener of stderrListeners) listener(`gst: ${text}`);
+      const stdin = ffmpeg.stdin;
+      let detach = (): void => {};
+      const attached = readerFor(screen, settings.fps).then((r) => {
+        if (r.spawnError) throw r.spawnError;
+        if (!ffmpeg.running) return;
+        r.relay.attach(stdin);
+        detach = () => r.relay.detach(stdin);
+        // The reader gone: this run's input ends, and ffmpeg with it.
+        void r.exited.then(() => stdin.end());
       });
-      ffmpeg.process.stderr.on('data', (text: string) => {
-        for (const listener of stderrListeners) listener(text);
+      attached.catch((error: unknown) => {
+        startError = error;
+        ffmpeg.process.kill('SIGKILL');
       });
-      // ffmpeg ending (killed, crashed) ends the reader too; no reader outlives its run.
-      void ffmpeg.exited.finally(() => {
-        if (reader.exitCode === null && reader.signalCode === null) reader.kill('SIGTERM');
-      });
-      current = { reader, ffmpeg };
-      void readerFailed.catch(() => ffmpeg.process.kill('SIGKILL'));
-      return current;
-    } finally {
-      // The children hold their own copies; ours is closed whatever happened.
-      closeSync(fd);
-    }
-  });
-  started.catch(() => {});
-
-  const exited: Promise<FfmpegExit> = started.then(async (run) => {
-    if (!run) return { code: null, signal: 'SIGTERM', stderrTail: '' };
-    const readerGone = new Promise<never>((_, reject) =>
-      run.reader.once('error', (error) => reject(readerMissing(readerPath, error))),
-    );
-    const exit = await Promise.race([run.ffmpeg.exited, readerGone]);
-    await new Promise<void>((resolve) => {
-      if (run.reader.exitCode !== null || run.reader.signalCode !== null) return resolve();
-      run.reader.once('close', () => resolve());
-    });
-    return exit;
-  });
-  exited.catch(() => {});
-
-  async function* output(): AsyncGenerator<Buffer> {
-    const run = await started.catch(() => null);
-    if (!run) return;
-    for await (const chunk of run.ffmpeg.stdout) yield chunk as Buffer;
-  }
-
-  return {
-    output: output(),
-    exited,
-    get pid() {
-      return current?.ffmpeg.running ? (current.ffmpeg.process.pid ?? null) : null;
+      let startError: unknown = null;
+      void ffmpeg.exited.finally(() => detach()).catch(() => {});
+      return {
+        output: ffmpeg.stdout as AsyncIterable<Buffer>,
+        exited: ffmpeg.exited.then((exit) => {
+          if (startError) throw startError;
+          return exit;
+        }),
+        get pid() {
+          return ffmpeg.running ? (ffmpeg.process.pid ?? null) : null;
+        },
+        onStderr: (listener) => void ffmpeg.process.stderr.on('data', listener),
+        stop: (graceMs) => ffmpeg.stop(graceMs),
+        kill: () => void ffmpeg.process.kill('SIGKILL'),
+      };
     },
-    onStderr: (listener) => void stderrListeners.push(listener),
-    stop: async (graceMs) => {
-      stopped = true;
-      const run = await started.catch(() => null);
-      if (!run) return;
-      await run.ffmpeg.stop(graceMs);
-      run.reader.kill('SIGTERM');
-      await exited.catch(() => undefined);
+    gone(cause?: unknown): Error | null {
+      if (closed) return portalClosed();
+      const code = (cause as { code?: string } | undefined)?.code;
+      if (code === 'PIPEWIRE_READER_MISSING' || code?.startsWith('PORTAL_')) return cause as Error;
+      return isExecutable(options.ffmpegPath) ? null : ffmpegGone(options.ffmpegPath, cause);
     },
-    kill: () => {
-      stopped = true;
-      if (current) {
-        current.ffmpeg.process.kill('SIGKILL');
-        current.reader.kill('SIGKILL');
-      }
+    async close(): Promise<void> {
+      closed = true;
+      if (reader) await stopReader(reader);
+      reader = null;
     },
   };
+}
+
+async function stopReader(reader: Reader): Promise<void> {
+  const { child } = reader;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const kill = setTimeout(() => child.kill('SIGKILL'), 2000);
+  child.kill('SIGTERM');
+  await reader.exited;
+  clearTimeout(kill);
 }

@@ -51,6 +51,11 @@ export interface ScreenCast {
   readonly restoreToken: string | null;
   /** A new PipeWire connection for the stream: a file descriptor the caller owns and must close. */
   openRemote(): Promise<number>;
+  /**
+   * The portal session closed, and a new one for the same screen (the restore token spares the dialog). xdg-desktop-portal-wlr 0.7 sends a second reader of a stream no frame until the screen
+   * changes, so a restarted capture asks for a new stream, whose first frame comes at once.
+   */
+  renew(): Promise<void>;
   /** Called once when the desktop ends the cast (its own "stop sharing", or the portal exits). */
   onClosed(listener: () => void): void;
   /** Ends the cast and the D-Bus connection; idempotent. */
@@ -146,19 +151,46 @@ class PortalClient implements ScreenCast {
   private readonly closedListeners: (() => void)[] = [];
   private readonly waiting = new Map<string, (msg: dbus.Message) => void>();
   private busError: Error | null = null;
+  /** Rejects when the connection to the bus fails: every call races it, so none waits forever. */
+  private readonly busFailed: Promise<never>;
 
   constructor(
     private readonly bus: dbus.MessageBus,
     private readonly dialogTimeoutMs: number,
   ) {
+    let fail: (error: Error) => void = () => {};
+    this.busFailed = new Promise<never>((_, reject) => (fail = reject));
+    this.busFailed.catch(() => {});
     bus.on('message', (msg) => this.onMessage(msg));
     bus.on('error', (error: Error) => {
       this.busError = error;
+      fail(error);
       this.endedByDesktop();
     });
   }
 
+  private lastRequest: ScreenCastRequest = { sources: 'monitor' };
+
+  async renew(): Promise<void> {
+    if (this.closed || !this.sessionHandle) throw portalClosed();
+    // The old session goes first: xdg-desktop-portal-wlr shares one capture per output between its
+    // sessions, and only a capture that starts anew sends a first frame without a change on screen.
+    const old = this.sessionHandle;
+    this.sessionHandle = null;
+    await this.closeSession(old);
+    await this.start({ ...this.lastRequest, restoreToken: this.restoreToken });
+  }
+
+  private async closeSession(handle: string): Promise<void> {
+    const msg = new dbus.Message({ destination: PORTAL, path: handle, interface: SESSION, member: 'Close' });
+    await Promise.race([
+      this.bus.call(msg).catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, 1000).unref()),
+    ]);
+  }
+
   async start(request: ScreenCastRequest): Promise<ScreenCast> {
+    this.lastRequest = request;
     const version = await this.property('version', 'CreateSession');
     const cursorModes = await this.property('AvailableCursorModes', 'CreateSession').catch(() => 0);
     if (typeof version !== 'number' || version < 1)
@@ -221,19 +253,7 @@ class PortalClient implements ScreenCast {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const handle = this.sessionHandle;
-    if (handle) {
-      const msg = new dbus.Message({
-        destination: PORTAL,
-        path: handle,
-        interface: SESSION,
-        member: 'Close',
-      });
-      await Promise.race([
-        this.bus.call(msg).catch(() => undefined),
-        new Promise((resolve) => setTimeout(resolve, 1000).unref()),
-      ]);
-    }
+    if (this.sessionHandle) await this.closeSession(this.sessionHandle);
     for (const resolve of this.waiting.values()) resolve(new dbus.Message({ type: 3, body: [] }));
     this.waiting.clear();
     this.bus.disconnect();
@@ -256,8 +276,13 @@ class PortalClient implements ScreenCast {
     }
   }
 
+  /** One D-Bus call, failing at once when the bus connection does. */
+  private send(msg: dbus.Message): Promise<dbus.Message | null> {
+    return Promise.race([this.bus.call(msg), this.busFailed]);
+  }
+
   private async match(rule: string): Promise<void> {
-    await this.bus.call(
+    await this.send(
       new dbus.Message({
         destination: 'org.freedesktop.DBus',
         path: '/org/freedesktop/DBus',
@@ -271,7 +296,7 @@ class PortalClient implements ScreenCast {
 
   private async call(member: string, signature: string, body: unknown[]): Promise<dbus.Message> {
     try {
-      const reply = await this.bus.call(
+      const reply = await this.send(
         new dbus.Message({
           destination: PORTAL,
           path: PORTAL_PATH,
@@ -290,7 +315,7 @@ class PortalClient implements ScreenCast {
 
   private async property(name: string, step: string): Promise<unknown> {
     try {
-      const reply = await this.bus.call(
+      const reply = await this.send(
         new dbus.Message({
           destination: PORTAL,
           path: PORTAL_PATH,
@@ -334,6 +359,7 @@ class PortalClient implements ScreenCast {
     const seconds = Math.round(this.dialogTimeoutMs / 1000);
     const msg = await Promise.race([
       response,
+      this.busFailed,
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(portalTimeout(member, seconds)), this.dialogTimeoutMs);
       }),
@@ -341,7 +367,8 @@ class PortalClient implements ScreenCast {
       clearTimeout(timer);
       this.waiting.delete(path);
     });
-    if (this.closed) throw portalClosed();
+    // The desktop closing the session before the cast started is how some dialogs refuse.
+    if (this.closed) throw portalRefused(`${member} (the desktop closed the session)`);
     const [code, results] = msg.body as [number, Record<string, { value: unknown }>];
     if (code === 1) throw portalRefused(member);
     if (code !== 0) throw portalFailed(member, `the desktop answered ${code} (refused or failed)`);

@@ -43,7 +43,13 @@ export function pipewireReaderArgs(nodeId: number, width: number, height: number
   ];
 }
 
-/** The input half of ffmpeg: raw frames from the reader on `pipe:3`, stamped as they arrive. */
+/** Bytes of one I420 frame as the reader sends it (even sizes, chroma at half size both ways). */
+export function i420FrameBytes(width: number, height: number): number {
+  const [w, h] = [even(width), even(height)];
+  return w * h + 2 * (w / 2) * (h / 2);
+}
+
+/** The input half of ffmpeg: raw frames from the reader on stdin, stamped as they arrive. */
 export function rawFramesInputArgs(width: number, height: number, fps: number): string[] {
   return [
     '-f',
@@ -61,7 +67,7 @@ export function rawFramesInputArgs(width: number, height: number, fps: number): 
     '-thread_queue_size',
     '8',
     '-i',
-    'pipe:3',
+    'pipe:0',
   ];
 }
 

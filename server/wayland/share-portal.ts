@@ -1,7 +1,7 @@
 /** What `mkvcast share` adds for a Wayland screen: the flags' meaning, the cast, the session's deps. */
 import type { SessionDeps } from '../session/deps.js';
 import { type CaptureBackend, parseCaptureBackend, pickCaptureBackend } from './detect.js';
-import { castScreen, portalEncoders } from './encoder.js';
+import { castScreen, type PortalEncoderFactory, portalEncoders } from './encoder.js';
 import { type ScreenCast, type SourceKind, startScreenCast } from './portal.js';
 import { RestoreTokenFile } from './restore-token.js';
 
@@ -51,12 +51,21 @@ export async function openCast(options: {
   return cast;
 }
 
-/** The session's deps for a cast: its one screen, and encoders reading its PipeWire stream. */
-export function portalDeps(cast: ScreenCast): Partial<SessionDeps> {
+/**
+ * The session's deps for a cast: its one screen, and encoders reading its PipeWire stream; `close`
+ * stops the reader once the session has stopped.
+ */
+export function portalDeps(cast: ScreenCast): { deps: Partial<SessionDeps>; close: () => Promise<void> } {
   const screen = castScreen(cast);
+  let factory: PortalEncoderFactory | null = null;
   return {
-    display: 'wayland',
-    listScreens: () => Promise.resolve([screen]),
-    encoders: (ffmpeg) => portalEncoders({ cast, ...ffmpeg }),
+    deps: {
+      display: 'wayland',
+      listScreens: () => Promise.resolve([screen]),
+      encoders: (ffmpeg) => (factory = portalEncoders({ cast, ...ffmpeg })),
+    },
+    close: async () => {
+      await factory?.close();
+    },
   };
 }

@@ -1,0 +1,63 @@
+import type { Writable } from 'node:stream';
+
+/**
+ * Raw frames from the one PipeWire reader to the encoder of the moment. The reader lives as long as
+ * the cast: xdg-desktop-portal-wlr 0.7 sends a stream whose reader went away no frame again (and
+ * later casts of the same output none either), so an encoder that restarts must not take the reader
+ * with it. A new encoder is attached at the next frame boundary; a frame is dropped whole, never
+ * queued, when the encoder still has `maxQueuedFrames` frames unread (latency over completeness).
+ */
+export class FrameRelay {
+  private sink: Writable | null = null;
+  /** Bytes of the current frame already seen. */
+  private offset = 0;
+  /** Whether the current frame goes to the sink (decided at its first byte). */
+  private sending = false;
+  framesSent = 0;
+  framesDropped = 0;
+
+  constructor(
+    readonly frameBytes: number,
+    private readonly maxQueuedFrames = 2,
+  ) {
+    if (!Number.isInteger(frameBytes) || frameBytes <= 0) throw new RangeError('frameBytes must be > 0');
+  }
+
+  /** The encoder that gets the frames from the next frame boundary on. */
+  attach(sink: Writable): void {
+    this.sink = sink;
+    if (this.offset !== 0) this.sending = false;
+  }
+
+  detach(sink?: Writable): void {
+    if (sink && sink !== this.sink) return;
+    this.sink = null;
+    this.sending = false;
+  }
+
+  /** One chunk of the reader's output, at any alignment. */
+  push(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.offset === 0) this.sending = this.wantsFrame();
+      const take = Math.min(chunk.length - at, this.frameBytes - this.offset);
+      if (this.sending && this.sink) this.sink.write(chunk.subarray(at, at + take));
+      at += take;
+      this.offset += take;
+      if (this.offset === this.frameBytes) {
+        this.offset = 0;
+        if (this.sending) this.framesSent += 1;
+      }
+    }
+  }
+
+  private wantsFrame(): boolean {
+    const sink = this.sink;
+    if (!sink || sink.destroyed || !sink.writable) return false;
+    if (sink.writableLength >= this.maxQueuedFrames * this.frameBytes) {
+      this.framesDropped += 1;
+      return false;
+    }
+    return true;
+  }
+}
