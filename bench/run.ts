@@ -11,6 +11,7 @@
  * Options: --viewers 100,500  --out FILE  --no-profile  --no-reader  --no-glass (screen-sharing latency)
  *   --no-faults (encoder recovery after SIGKILL/SIGSTOP)  --no-abuse (HTTP abuse)  --no-relay (Icecast relay,
  *   needs root for ip netns)  --soak-minutes N (default 30; 0 skips)
+ *   --no-wayland (Wayland beside X11)
  */
 import { spawn } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -30,6 +31,7 @@ import { benchFaults, faultsSection, type FaultsResult } from './faults.js';
 import { benchSoak, soakSection, type SoakResult } from './soak.js';
 import { benchGlass, glassSection, type GlassResult } from './glass.js';
 import { benchRelay, relaySection, type RelayResult } from './relay.js';
+import { benchWayland, type CaptureBenchResult, waylandSection } from './wayland.js';
 import { renderReport, type BenchConfig, type CpuPair, type ProfiledRun } from './report.js';
 import { runScenario, type ScenarioOptions, type ScenarioResult } from './scenario.js';
 import { framingOf, type TargetKind } from './targets.js';
@@ -65,6 +67,7 @@ function config(argv: string[]): BenchConfig & {
   profile: boolean;
   reader: boolean;
   glass: boolean;
+  wayland: boolean;
   faults: boolean;
   abuse: boolean;
   relay: boolean;
@@ -79,6 +82,7 @@ function config(argv: string[]): BenchConfig & {
       'no-profile': { type: 'boolean' },
       'no-reader': { type: 'boolean' },
       'no-glass': { type: 'boolean' },
+      'no-wayland': { type: 'boolean' },
       'no-faults': { type: 'boolean' },
       'no-abuse': { type: 'boolean' },
       'no-relay': { type: 'boolean' },
@@ -105,6 +109,7 @@ function config(argv: string[]): BenchConfig & {
     profile: !quick && !values['no-profile'],
     reader: !quick && !values['no-reader'],
     glass: !quick && !values['no-glass'],
+    wayland: !quick && !values['no-wayland'],
     faults: !quick && !values['no-faults'],
     abuse: !quick && !values['no-abuse'],
     relay: !quick && !values['no-relay'],
@@ -315,6 +320,12 @@ async function main(): Promise<void> {
     glass = await benchGlass();
   }
 
+  let wayland: CaptureBenchResult[] | null = null;
+  if (cfg.wayland) {
+    progress('screen sharing on Wayland beside X11, 1280×720@30 (bench/wayland.ts)…');
+    wayland = await benchWayland();
+  }
+
   let faults: FaultsResult | null = null;
   if (cfg.faults) {
     progress('encoder faults: recovery after SIGKILL and SIGSTOP (bench/faults.ts)…');
@@ -357,6 +368,7 @@ async function main(): Promise<void> {
       reader,
     }) +
     glassSection(glass) +
+    waylandSection(wayland) +
     faultsSection(faults) +
     abuseSection(abuse) +
     relaySection(relay) +
@@ -379,6 +391,7 @@ async function main(): Promise<void> {
         profiles,
         reader,
         glass,
+        wayland,
         faults,
         abuse,
         relay,
