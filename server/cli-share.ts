@@ -16,7 +16,7 @@ import {
 } from './wayland/share-portal.js';
 
 export const SHARE_HELP = `Usage:
-  mkvcast share [options]             share a screen of this machine (X11 on Linux)
+  mkvcast share [options]             share a screen of this machine (X11, or Wayland through the desktop's portal)
 
 Options:
   --list-screens     list the screens and exit

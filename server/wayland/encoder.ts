@@ -79,11 +79,12 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
     const fd = await cast.openRemote();
     let child: ChildProcessByStdio<null, Readable, Readable>;
     try {
-      child = spawn(readerPath, pipewireReaderArgs(cast.stream.nodeId, screen.width, screen.height, fps), {
-        stdio: ['ignore', 'pipe', 'pipe', fd],
+      const args = pipewireReaderArgs(cast.stream.nodeId, screen.width, screen.height, fps, fd !== null);
+      child = spawn(readerPath, args, {
+        stdio: ['ignore', 'pipe', 'pipe', fd ?? 'ignore'],
       }) as unknown as ChildProcessByStdio<null, Readable, Readable>;
     } finally {
-      closeSync(fd); // the child has its own copy
+      if (fd !== null) closeSync(fd); // the child has its own copy
     }
     const relay = new FrameRelay(i420FrameBytes(screen.width, screen.height));
     const next: Reader = {

@@ -1,7 +1,10 @@
 /**
  * The xdg-desktop-portal ScreenCast client: CreateSession → SelectSources → Start → OpenPipeWireRemote.
- * The D-Bus wire protocol is dbus-next's; receiving the PipeWire file descriptor needs its optional
- * native `usocket` transport (Node's net sockets cannot receive SCM_RIGHTS).
+ * The D-Bus wire protocol is dbus-next's (pure JS). Receiving OpenPipeWireRemote's file descriptor
+ * needs dbus-next's optional native transport, `usocket` (Node's net sockets cannot receive
+ * SCM_RIGHTS), which does not build everywhere (not with Node 20 here). Without it the reader connects
+ * to the user's PipeWire daemon itself and opens the granted node by its id: that works for an app
+ * that is not sandboxed (a Flatpak would need the portal's fd).
  *
  * Every portal call answers at once with a Request object path, and the result comes later as that
  * Request's `Response(u code, a{sv} results)` signal (0 success, 1 cancelled by the user, 2 other).
@@ -10,6 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import dbus from 'dbus-next';
 import { portalClosed, portalFailed, portalMissing, portalRefused, portalTimeout } from './errors.js';
 
@@ -49,8 +53,11 @@ export interface ScreenCast {
   readonly stream: CastStream;
   /** The token to pass next time (null when the desktop gave none). */
   readonly restoreToken: string | null;
-  /** A new PipeWire connection for the stream: a file descriptor the caller owns and must close. */
-  openRemote(): Promise<number>;
+  /**
+   * A new PipeWire connection for the stream: a file descriptor the caller owns and must close; null
+   * when this process cannot receive one (no usocket), and the reader connects by itself.
+   */
+  openRemote(): Promise<number | null>;
   /**
    * The portal session closed, and a new one for the same screen (the restore token spares the dialog). xdg-desktop-portal-wlr 0.7 sends a second reader of a stream no frame until the screen
    * changes, so a restarted capture asks for a new stream, whose first frame comes at once.
@@ -108,6 +115,23 @@ export function firstStream(streams: unknown): CastStream | null {
   };
 }
 
+const requireHere = createRequire(import.meta.url);
+let fdTransport: boolean | null = null;
+
+/** Whether dbus-next's fd-passing transport (the optional native usocket) loads here. */
+export function canReceiveFds(): boolean {
+  if (fdTransport === null) {
+    try {
+      requireHere.resolve('usocket', { paths: [requireHere.resolve('dbus-next')] });
+      requireHere('usocket');
+      fdTransport = true;
+    } catch {
+      fdTransport = false;
+    }
+  }
+  return fdTransport;
+}
+
 const newToken = (): string => `mkvcast_${randomBytes(6).toString('hex')}`;
 
 type Variants = Record<string, dbus.Variant>;
@@ -129,7 +153,7 @@ export async function startScreenCast(
   let bus: dbus.MessageBus;
   try {
     // negotiateUnixFd is in dbus-next's code but not in its type declarations.
-    const options = { busAddress: env.DBUS_SESSION_BUS_ADDRESS, negotiateUnixFd: true };
+    const options = { busAddress: env.DBUS_SESSION_BUS_ADDRESS, negotiateUnixFd: canReceiveFds() };
     bus = dbus.sessionBus(options as dbus.SessionBusOptions);
   } catch (error) {
     throw portalMissing(`the D-Bus session bus cannot be reached: ${(error as Error).message}`, error);
@@ -230,8 +254,10 @@ class PortalClient implements ScreenCast {
     return this;
   }
 
-  async openRemote(): Promise<number> {
+  async openRemote(): Promise<number | null> {
     if (this.closed || !this.sessionHandle) throw portalClosed();
+    // Without fd passing the bus would refuse the portal's answer: do not ask.
+    if (!canReceiveFds()) return null;
     const reply = await this.call('OpenPipeWireRemote', 'oa{sv}', [this.sessionHandle, {}]);
     const fd = (reply.body as unknown[])[0];
     if (typeof fd !== 'number' || fd < 0)

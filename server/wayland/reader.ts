@@ -20,12 +20,19 @@ const even = (n: number): number => Math.max(2, n - (n % 2));
  *   size the stream started with (letterboxed), so the encoder and every viewer carry on.
  * - fdsink sync=false: frames go out as they come, never held to a clock.
  */
-export function pipewireReaderArgs(nodeId: number, width: number, height: number, fps: number): string[] {
+export function pipewireReaderArgs(
+  nodeId: number,
+  width: number,
+  height: number,
+  fps: number,
+  withFd = true,
+): string[] {
   const keepaliveMs = Math.max(1, Math.floor(1000 / fps));
   return [
     '-q',
     'pipewiresrc',
-    `fd=${PIPEWIRE_FD_IN_CHILD}`,
+    // Without the portal's fd, pipewiresrc connects to the user's PipeWire daemon itself.
+    ...(withFd ? [`fd=${PIPEWIRE_FD_IN_CHILD}`] : []),
     `path=${nodeId}`,
     `keepalive-time=${keepaliveMs}`,
     'do-timestamp=true',
