@@ -216,7 +216,9 @@ export async function share(argv: string[]): Promise<void> {
   if (values.display !== undefined && !/^[A-Za-z0-9.-]*:\d+(\.\d+)?$/.test(values.display)) {
     throw new ShareUsageError(`--display must look like :0 or :1.0 (got '${values.display}').`);
   }
-  const env = { ...process.env, ...(display ? { DISPLAY: display } : {}) };
+  // --capture x11 on a Wayland session: x11grab through XWayland, as asked (X11 windows only).
+  const forcedX11 = values.capture === 'x11' ? { XDG_SESSION_TYPE: 'x11' } : {};
+  const env = { ...process.env, ...(display ? { DISPLAY: display } : {}), ...forcedX11 };
   const quiet = values.quiet ?? false;
   const out = (line: string): void => {
     if (!quiet) process.stdout.write(`${line}\n`);

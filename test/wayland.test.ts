@@ -207,3 +207,33 @@ describe(
     });
   },
 );
+
+describe('mkvcast share picks the capture by the session, and --capture overrides it', () => {
+  const cli = (args: string[], env: Record<string, string>) =>
+    runToExit(process.execPath, ['bin/mkvcast.js', 'share', ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      timeoutMs: 15_000,
+    });
+
+  it("on Wayland, --list-screens says the desktop's dialog will ask", async () => {
+    const run = await cli(['--list-screens'], { WAYLAND_DISPLAY: 'wayland-0', XDG_SESSION_TYPE: 'wayland' });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout.toString(), /desktop's own dialog asks which screen or window to share/);
+  });
+
+  it('--capture x11 on a Wayland session lists the X screens instead', async () => {
+    const run = await cli(['--list-screens', '--capture', 'x11', '--display', ':77'], {
+      XDG_SESSION_TYPE: 'wayland',
+    });
+    // No X server on :77: the X11 path was taken, and says so (not the Wayland refusal).
+    assert.notEqual(run.code, 0);
+    assert.doesNotMatch(run.stderr, /Wayland session/);
+    assert.match(run.stderr, /:77/);
+  });
+
+  it('refuses an unknown --capture with the choices', async () => {
+    const run = await cli(['--capture', 'pipewire'], {});
+    assert.notEqual(run.code, 0);
+    assert.match(run.stderr, /--capture must be portal or x11 \(got 'pipewire'\)/);
+  });
+});
