@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../support/ports.js';
 import { childPids, isAlive, killAll, runToExit, spawnTracked, waitFor } from '../support/processes.js';
@@ -109,6 +109,9 @@ describe(
       await desktop.setColour('#ff0000');
       const sharing = await share(desktop);
       assert.match(sharing.output(), /desktop's dialog/);
+      // The desktop's permission is kept for the next run (the portal's restore token).
+      const tokenFile = `${desktop.env.XDG_STATE_HOME}/mkvcast/portal-restore-token`;
+      assert.match(readFileSync(tokenFile, 'utf8'), /^\S+\n$/);
       const viewer = pixelViewer(sharing.url);
       await waitFor('a red frame', () => viewer.frames.some((f) => near(f.rgb, RED)), { timeoutMs: 10_000 });
 
@@ -180,6 +183,7 @@ describe(
           run.stderr,
           /desktop's screen-cast portal failed at Start|refused in the desktop's dialog/,
         );
+        assert.equal(existsSync(`${desktop.env.XDG_STATE_HOME}/mkvcast/portal-restore-token`), false);
         assert.match(
           run.stderr,
           /xdg-desktop-portal-gnome \(GNOME\), xdg-desktop-portal-kde|choose a screen/,
