@@ -114,6 +114,8 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
         },
       );
       const stdin = ffmpeg.stdin;
+      /** Why this run could not be attached to a reader (the portal or gst failed). */
+      let startError: unknown = null;
       let detach = (): void => {};
       const attached = readerFor(screen, settings.fps).then((r) => {
         if (r.spawnError) throw r.spawnError;
@@ -127,7 +129,6 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
         startError = error;
         ffmpeg.process.kill('SIGKILL');
       });
-      let startError: unknown = null;
       void ffmpeg.exited.finally(() => detach()).catch(() => {});
       return {
         output: ffmpeg.stdout as AsyncIterable<Buffer>,
