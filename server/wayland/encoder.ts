@@ -44,6 +44,8 @@ interface Reader {
   key: string;
   /** Set when it could not be started at all. */
   spawnError: Error | null;
+  /** The last of what it wrote on stderr (why a stream went away). */
+  stderrTail: string;
   exited: Promise<void>;
 }
 
@@ -92,13 +94,17 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
       relay,
       key,
       spawnError: null,
+      stderrTail: '',
       exited: new Promise((resolve) => child.once('exit', () => resolve())),
     };
     child.once('error', (error) => {
       next.spawnError = readerMissing(readerPath, error);
     });
     child.stdout.on('data', (chunk: Buffer) => relay.push(chunk));
-    child.stderr.resume();
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => {
+      next.stderrTail = (next.stderrTail + text).slice(-READER_STDERR_TAIL);
+    });
     reader = next;
     return next;
   };
@@ -114,6 +120,7 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
         },
       );
       const stdin = ffmpeg.stdin;
+      const stderrListeners: ((text: string) => void)[] = [];
       /** Why this run could not be attached to a reader (the portal or gst failed). */
       let startError: unknown = null;
       let detach = (): void => {};
@@ -122,8 +129,14 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
         if (!ffmpeg.running) return;
         r.relay.attach(stdin);
         detach = () => r.relay.detach(stdin);
-        // The reader gone: this run's input ends, and ffmpeg with it.
-        void r.exited.then(() => stdin.end());
+        // The reader gone: this run's input ends, and ffmpeg with it; what the reader said goes
+        // where ffmpeg's error lines go, so the restart's reason names it.
+        void r.exited.then(() => {
+          const said = r.stderrTail.trim().split('\n').slice(-2).join(' / ');
+          for (const listener of stderrListeners)
+            listener(`PipeWire reader stopped${said ? `: ${said}` : ''}\n`);
+          stdin.end();
+        });
       });
       attached.catch((error: unknown) => {
         startError = error;
@@ -139,7 +152,10 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
         get pid() {
           return ffmpeg.running ? (ffmpeg.process.pid ?? null) : null;
         },
-        onStderr: (listener) => void ffmpeg.process.stderr.on('data', listener),
+        onStderr: (listener) => {
+          stderrListeners.push(listener);
+          ffmpeg.process.stderr.on('data', listener);
+        },
         stop: (graceMs) => ffmpeg.stop(graceMs),
         kill: () => void ffmpeg.process.kill('SIGKILL'),
       };
@@ -157,6 +173,8 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
     },
   };
 }
+
+const READER_STDERR_TAIL = 2048;
 
 async function stopReader(reader: Reader): Promise<void> {
   const { child } = reader;

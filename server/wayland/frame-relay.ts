@@ -2,9 +2,9 @@ import type { Writable } from 'node:stream';
 
 /**
  * Raw frames from the one PipeWire reader to the encoder of the moment. The reader lives as long as
- * the cast: xdg-desktop-portal-wlr 0.7 sends a stream whose reader went away no frame again (and
- * later casts of the same output none either), so an encoder that restarts must not take the reader
- * with it. A new encoder is attached at the next frame boundary; a frame is dropped whole, never
+ * the cast: xdg-desktop-portal-wlr 0.7 sends a stream whose reader went away no frame again (and, in
+ * some runs here, a new cast of the same output none either until the screen changed), so an encoder
+ * that restarts must not take the reader with it. A new encoder is attached at the next frame boundary; a frame is dropped whole, never
  * queued, when the encoder still has `maxQueuedFrames` frames unread (latency over completeness).
  */
 export class FrameRelay {
