@@ -229,7 +229,11 @@ export async function startWaylandDesktop(
           ? '[screencast]\nchooser_type=none\noutput_name=HEADLESS-1\nmax_fps=30\n'
           : '[screencast]\nchooser_type=simple\nchooser_cmd=false\n',
       );
-      wlr = spawnHere('/usr/libexec/xdg-desktop-portal-wlr', ['-r', '-c', config, '-l', process.env.MKVCAST_WAYLAND_LOG ? 'TRACE' : 'ERROR'], 'pipe');
+      wlr = spawnHere(
+        '/usr/libexec/xdg-desktop-portal-wlr',
+        ['-r', '-c', config, '-l', process.env.MKVCAST_WAYLAND_LOG ? 'TRACE' : 'ERROR'],
+        'pipe',
+      );
       if (!process.env.MKVCAST_WAYLAND_LOG) wlr.stdout?.resume();
       // MKVCAST_WAYLAND_LOG=FILE keeps the portal's log, to see why a cast did or did not stream.
       const log = process.env.MKVCAST_WAYLAND_LOG;
