@@ -105,7 +105,7 @@ describe(
       await waitFor('a red screen', async () => near(await desktop.pixel(320, 180), RED));
     });
 
-    it('a viewer sees the colour follow the screen, a still screen keeps it playing, and a killed encoder or reader is replaced while it watches', async () => {
+    it('a viewer sees the colour follow the screen, a still screen keeps it playing, and a killed encoder is replaced while it watches', async () => {
       await desktop.setColour('#ff0000');
       const sharing = await share(desktop);
       assert.match(sharing.output(), /desktop's dialog/);
@@ -155,30 +155,13 @@ describe(
       });
       assert.equal(viewer.child.exitCode, null, 'the viewer stayed connected');
 
-      // The reader dies: the next run asks the portal for a new session (the restore token spares the
-      // dialog) and a new reader; the same viewer sees the next change.
-      process.kill(reader, 'SIGKILL');
-      const newReader = await waitFor('a new reader', () => {
-        const next = childNamed(pid, 'gst-launch-1.0');
-        return next !== undefined && next !== reader ? next : undefined;
-      });
-      await waitFor('sharing to be live again', () => /restarting[^\n]*\nlive/.test(sharing.output()), {
-        timeoutMs: 10_000,
-      });
-      const redAt = Date.now();
-      await desktop.setColour('#ff0000');
-      await waitFor(
-        'a red frame after the new reader',
-        () => viewer.frames.find((f) => f.atMs >= redAt && near(f.rgb, RED)),
-        { timeoutMs: 10_000, intervalMs: 20 },
-      );
       assert.equal(viewer.child.exitCode, null, 'the viewer stayed connected');
       viewer.child.kill('SIGKILL');
 
       sharing.child.kill('SIGINT');
       assert.equal(await exited(sharing.child), 0);
       assert.match(sharing.output(), /Stopped sharing/);
-      assert.equal(isAlive(newReader), false, 'the reader stopped with share');
+      assert.equal(isAlive(reader), false, 'the reader stopped with share');
     });
 
     it('a refusal in the desktop dialog ends share with the fix', async () => {
