@@ -56,6 +56,21 @@ test(
     const blocks = [...quickStart.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1].trim());
     assert.match(blocks[0], /^apt-get install [^\n]*&& npm ci$/, 'first, one install command');
     assert.doesNotMatch(blocks[1], /\n/, 'then one run command');
+    // The tests' own install block lists exactly the packages .ci/run installs.
+    const packagesOf = (text: string): string[] =>
+      text
+        .replace(/\\\n/g, ' ')
+        .split(/[\s()]+/)
+        .filter((word) => /^[a-z0-9][a-z0-9.+-]+$/.test(word) && !/^(apt-get|install|packages=)$/.test(word))
+        .sort();
+    const ciRun = await readFile(`${ROOT}.ci/run`, 'utf8');
+    const ciList = /^packages=\(([^)]*)\)/m.exec(ciRun)?.[1] ?? '';
+    const testInstall = blocks.find((b, i) => i > 0 && b.startsWith('apt-get install')) ?? '';
+    assert.ok(
+      ciList && testInstall,
+      'a packages=(…) list in .ci/run and a test install block in the quick start',
+    );
+    assert.deepEqual(packagesOf(testInstall.replace('apt-get install -y', '')), packagesOf(ciList));
     assert.doesNotMatch(readme, /npx mkvcast/, 'no README command goes through npx (it copies and builds)');
     const words = blocks[1].split(/\s+/);
     assert.equal(words[0], './bin/mkvcast.js', 'the checkout runs its own CLI');
