@@ -80,7 +80,13 @@ export interface ScreenInfo {
  */
 export type ScreenAccess = 'not-needed' | 'granted' | 'not-determined' | 'denied' | 'restricted' | 'unknown';
 
-export type Quality = 'low' | 'medium' | 'high';
+/**
+ * A preset named for what is shared (see server/ffmpeg/capture.ts and docs/benchmarks.md): `text` for
+ * text and slides, `balanced`, `motion` for video and games, and `text444`, the sharpest text (4:4:4
+ * chroma, the H.264 High 4:4:4 profile: VLC and mpv play it, browsers do not). Settings files from before
+ * held `low`, `medium` and `high`; validateSettings maps them.
+ */
+export type Quality = 'text' | 'balanced' | 'motion' | 'text444';
 
 /** Everything a sharing session is started with. `validateSettings` in server/settings.ts checks it. */
 export interface Settings {

@@ -25,7 +25,9 @@ Options:
   --fps N            frames per second, 1–60 (default 30)
   --keyint SEC       seconds between keyframes, 0.25–10 (default 1): shorter joins and
                      recovers faster, longer makes a smaller stream
-  --quality Q        low, medium, high, or a bitrate in kbit/s (default medium)
+  --quality Q        text (text and slides, the fewest bits), balanced (default),
+                     motion (video, games), text444 (sharpest text: 4:4:4, which VLC and
+                     mpv play but browsers cannot), or a bitrate in kbit/s
   --port N           HTTP port, 1024–65535 (default 8080)
   --host ADDR        address to listen on (default 0.0.0.0, every interface)
   --max-viewers N    viewers at once (default 64)

@@ -39,6 +39,15 @@ describe('validateSettings', () => {
     assert.deepEqual(validateSettings('garbage'), { settings: DEFAULT_SETTINGS, errors: [] });
   });
 
+  it('the presets before issue 14 (low, medium, high) still load, as the content presets', () => {
+    const mapped = ['low', 'medium', 'high'].map((quality) => validateSettings({ quality }));
+    assert.deepEqual(
+      mapped.map((m) => m.settings.quality),
+      ['text', 'balanced', 'motion'],
+    );
+    assert.ok(mapped.every((m) => m.errors.length === 0));
+  });
+
   it('tokens are URL-safe and long enough', () => {
     assert.match(newToken(), /^[A-Za-z0-9_-]{22}$/);
     assert.equal(validateSettings({ token: 'short' }).errors[0].field, 'token');

@@ -11,7 +11,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   screenId: '',
   fps: 30,
   keyframeIntervalSec: 1,
-  quality: 'medium',
+  quality: 'balanced',
   port: 8080,
   host: '0.0.0.0',
   maxViewers: 64,
@@ -21,7 +21,9 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   maxUploadMbit: null,
 });
 
-const QUALITIES: readonly Quality[] = ['low', 'medium', 'high'];
+const QUALITIES: readonly Quality[] = ['text', 'balanced', 'motion', 'text444'];
+/** The presets before issue 14, as settings files and scripts may still hold them. */
+const OLD_QUALITIES: Readonly<Record<string, Quality>> = { low: 'text', medium: 'balanced', high: 'motion' };
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{8,128}$/;
 const ENCODER_PATTERN = /^[a-z0-9_]{1,32}$/;
 
@@ -50,7 +52,7 @@ const CHECKS: { [K in keyof Settings]: Check } = {
     (typeof v === 'string' && (QUALITIES as readonly string[]).includes(v)) ||
     (typeof v === 'number' && Number.isInteger(v) && v >= 100 && v <= 100_000)
       ? null
-      : 'Quality must be low, medium, high, or a bitrate from 100 to 100000 kbit/s.',
+      : 'Quality must be text, balanced, motion, text444, or a bitrate from 100 to 100000 kbit/s.',
   port: number('Port', 1024, 65535, true),
   host: (v) =>
     typeof v === 'string' && (isIP(v) !== 0 || v === 'localhost')
@@ -80,7 +82,10 @@ export function validateSettings(
   input: unknown,
   fallback: Readonly<Settings> = DEFAULT_SETTINGS,
 ): { settings: Settings; errors: FieldError[] } {
-  const source = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  const source = { ...(typeof input === 'object' && input !== null ? input : {}) } as Record<string, unknown>;
+  if (typeof source.quality === 'string' && source.quality in OLD_QUALITIES) {
+    source.quality = OLD_QUALITIES[source.quality];
+  }
   const settings = { ...fallback } as Settings;
   const errors: FieldError[] = [];
   for (const field of Object.keys(CHECKS) as (keyof Settings)[]) {

@@ -97,9 +97,10 @@ export function SettingsForm(props: SettingsFormProps): ReactElement {
               value={draft.quality}
               onChange={(e) => set('quality')(e.target.value as Draft['quality'])}
             >
-              <option value="low">Low</option>
-              <option value="medium">Medium</option>
-              <option value="high">High</option>
+              <option value="text">Text and slides</option>
+              <option value="balanced">Balanced</option>
+              <option value="motion">Motion</option>
+              <option value="text444">Sharpest text (4:4:4, not for browsers)</option>
               <option value="custom">Custom bitrate</option>
             </select>
           )}

@@ -44,7 +44,7 @@ describe('captureArgs', () => {
   });
 
   it('libx264 for low latency: zerolatency, fixed GOP = keyframe interval × fps, no scene cuts, yuv420p', () => {
-    const args = encodeArgs(settings, screen, 'libx264');
+    const args = encodeArgs({ ...settings, quality: 2500 }, screen, 'libx264');
     assert.equal(after(args, '-c:v'), 'libx264');
     assert.equal(after(args, '-preset'), 'veryfast');
     assert.equal(after(args, '-tune'), 'zerolatency');
@@ -79,10 +79,29 @@ describe('captureArgs', () => {
     assert.equal(args[args.lastIndexOf('-r') + 1], '15');
   });
 
-  it('the quality presets scale with the picture; a number is a bitrate', () => {
-    assert.ok(bitrateKbps('low', 1920, 1080, 30) < bitrateKbps('medium', 1920, 1080, 30));
-    assert.ok(bitrateKbps('medium', 1920, 1080, 30) < bitrateKbps('high', 1920, 1080, 30));
-    assert.ok(bitrateKbps('medium', 1280, 720, 30) < bitrateKbps('medium', 1920, 1080, 30));
+  it('the quality presets cap the bitrate in step with the picture; a number is a bitrate', () => {
+    assert.ok(bitrateKbps('text', 1920, 1080, 30) < bitrateKbps('balanced', 1920, 1080, 30));
+    assert.ok(bitrateKbps('balanced', 1920, 1080, 30) < bitrateKbps('motion', 1920, 1080, 30));
+    assert.ok(bitrateKbps('balanced', 1280, 720, 30) < bitrateKbps('balanced', 1920, 1080, 30));
     assert.equal(bitrateKbps(2500, 1920, 1080, 30), 2500);
+  });
+
+  it('a preset is constant quality under a cap; a number is constant bitrate', () => {
+    const preset = encodeArgs({ ...settings, fps: 30, quality: 'text' }, screen, 'libx264');
+    assert.ok(preset.includes('-crf') && !preset.includes('-b:v'));
+    assert.equal(after(preset, '-maxrate'), `${bitrateKbps('text', 1280, 720, 30)}k`);
+    const fixed = encodeArgs({ ...settings, quality: 3000 }, screen, 'libx264');
+    assert.ok(!fixed.includes('-crf'));
+    assert.equal(after(fixed, '-b:v'), '3000k');
+  });
+
+  it('the sharpest-text preset encodes 4:4:4; the others 4:2:0, which browsers play', () => {
+    assert.equal(
+      after(encodeArgs({ ...settings, quality: 'text444' }, screen, 'libx264'), '-pix_fmt'),
+      'yuv444p',
+    );
+    for (const quality of ['text', 'balanced', 'motion'] as const) {
+      assert.equal(after(encodeArgs({ ...settings, quality }, screen, 'libx264'), '-pix_fmt'), 'yuv420p');
+    }
   });
 });

@@ -9,10 +9,28 @@ export interface CaptureTarget {
   display: string;
 }
 
-/** Bits per pixel per frame for each preset: screen content compresses well, so these are modest. */
-const BITS_PER_PIXEL: Record<Quality, number> = { low: 0.04, medium: 0.08, high: 0.15 };
+/**
+ * What each preset asks of the encoder, chosen by bench/quality.ts on the screen test set (the table is in
+ * docs/benchmarks.md). libx264 runs in constant-quality mode (CRF) under a cap: still text and slides cost
+ * a few hundred kbit/s, and only motion reaches the cap. The cap, in bits per pixel per frame, scales with
+ * the picture and the frame rate; hardware encoders, which have no CRF here, use the cap as their bitrate.
+ */
+export interface PresetSpec {
+  crf: number;
+  capBitsPerPixel: number;
+  pixFmt: 'yuv420p' | 'yuv444p';
+  /** x264 tunes besides zerolatency. */
+  tunes: string[];
+}
 
-/** The bitrate cap in kbit/s for a quality setting at this size and frame rate. */
+export const PRESETS: Readonly<Record<Quality, PresetSpec>> = {
+  text: { crf: 23, capBitsPerPixel: 0.024, pixFmt: 'yuv420p', tunes: [] },
+  balanced: { crf: 23, capBitsPerPixel: 0.08, pixFmt: 'yuv420p', tunes: [] },
+  motion: { crf: 21, capBitsPerPixel: 0.15, pixFmt: 'yuv420p', tunes: [] },
+  text444: { crf: 23, capBitsPerPixel: 0.036, pixFmt: 'yuv444p', tunes: [] },
+};
+
+/** The bitrate cap in kbit/s for a quality setting at this size and frame rate (a number is the bitrate). */
 export function bitrateKbps(
   quality: Settings['quality'],
   width: number,
@@ -20,7 +38,7 @@ export function bitrateKbps(
   fps: number,
 ): number {
   if (typeof quality === 'number') return quality;
-  const kbps = (width * height * fps * BITS_PER_PIXEL[quality]) / 1000;
+  const kbps = (width * height * fps * PRESETS[quality].capBitsPerPixel) / 1000;
   return Math.max(300, Math.min(50_000, Math.round(kbps / 50) * 50));
 }
 
@@ -172,25 +190,37 @@ export function encodeArgs(
         ...rate,
       ];
     default:
-      return [
-        ...evenSize,
-        '-pix_fmt',
-        'yuv420p',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'veryfast',
-        '-tune',
-        'zerolatency',
-        '-g',
-        String(gop),
-        '-keyint_min',
-        String(gop),
-        '-sc_threshold',
-        '0',
-        ...rate,
-      ];
+      return [...evenSize, ...libx264Args(settings.quality, gop, kbps)];
   }
+}
+
+/**
+ * libx264 with zerolatency (no B-frames, no lookahead: a frame leaves as soon as it is encoded) and a
+ * keyframe exactly every `gop` frames; a preset in capped CRF, a number in CBR as before.
+ */
+function libx264Args(quality: Settings['quality'], gop: number, kbps: number): string[] {
+  const spec = typeof quality === 'number' ? null : PRESETS[quality];
+  const tune = ['zerolatency', ...(spec?.tunes ?? [])].join(',');
+  // The same half-second buffer under the cap as in CBR.
+  const cap = ['-maxrate', `${kbps}k`, '-bufsize', `${Math.round(kbps / 2)}k`];
+  const rate = spec ? ['-crf', String(spec.crf), ...cap] : ['-b:v', `${kbps}k`, ...cap];
+  return [
+    '-pix_fmt',
+    spec?.pixFmt ?? 'yuv420p',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-tune',
+    tune,
+    '-g',
+    String(gop),
+    '-keyint_min',
+    String(gop),
+    '-sc_threshold',
+    '0',
+    ...rate,
+  ];
 }
 
 /**

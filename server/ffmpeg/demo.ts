@@ -47,7 +47,7 @@ export function demoArgs(options: DemoOptions = DEMO_DEFAULTS): string[] {
     '0:v',
     '-map',
     '1:a',
-    ...encodeArgs({ fps, keyframeIntervalSec: 1, quality: 'medium' }, screen, 'libx264'),
+    ...encodeArgs({ fps, keyframeIntervalSec: 1, quality: 'balanced' }, screen, 'libx264'),
     ...(options.opus ? ['-c:a', 'libopus', '-b:a', '96k'] : ['-c:a', 'aac', '-b:a', '128k']),
     '-r',
     String(fps),

@@ -1,0 +1,294 @@
+/**
+ * Picture quality per bit: each clip of the test set (bench/testset.ts) is encoded with candidate
+ * settings through the same low-latency arguments as `share` (libx264 veryfast, zerolatency, a keyframe
+ * every second, one frame rate), then compared against the lossless source: bitrate, SSIM and PSNR (this
+ * ffmpeg has no libvmaf), and the encoder's CPU (user + system of the ffmpeg child, from /proc at exit via
+ * GNU time). Today's low/medium/high presets are the baseline in the same run.
+ *
+ * SSIM and PSNR are computed in 4:4:4 on both sides, so that what 4:2:0 does to coloured text counts; the
+ * figure given is the mean over Y, U and V (ffmpeg's "All"). A candidate at a lower frame rate is compared
+ * as a viewer sees it: each frame held until the next.
+ *
+ *   node dist/bench/quality.js [--quick] [--seconds N] [--only terminal,slides] [--candidates a,b]
+ */
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { encodeArgs } from '../server/ffmpeg/capture.js';
+import type { Settings } from '../server/api.js';
+import { runToExit } from '../support/processes.js';
+import { CLIP_FPS, CLIP_HEIGHT, CLIP_NAMES, CLIP_WIDTH, clipPath, type ClipName } from './testset.js';
+
+const SCREEN = {
+  id: 'bench',
+  name: 'bench',
+  x: 0,
+  y: 0,
+  width: CLIP_WIDTH,
+  height: CLIP_HEIGHT,
+  scaleFactor: 1,
+  primary: true,
+};
+
+export interface Candidate {
+  name: string;
+  /** What it is, for the table. */
+  about: string;
+  /** Output frame rate (the input is held or dropped to it). */
+  fps: number;
+  /** Encoder arguments, as captureArgs puts them after the grab. */
+  args: string[];
+}
+
+/** A preset as `share` encodes it: the production argument builder, nothing copied. */
+function preset(quality: Settings['quality'], about: string): Candidate {
+  return {
+    name: String(quality),
+    about,
+    fps: CLIP_FPS,
+    args: encodeArgs({ fps: CLIP_FPS, keyframeIntervalSec: 1, quality }, SCREEN, 'libx264'),
+  };
+}
+
+/** libx264 as share runs it, with the rate control and extra options given. */
+function x264(
+  name: string,
+  about: string,
+  rate: string[],
+  extra: string[] = [],
+  fps = CLIP_FPS,
+  pixFmt = 'yuv420p',
+): Candidate {
+  const gop = String(fps);
+  return {
+    name,
+    about,
+    fps,
+    args: [
+      '-vf',
+      'scale=trunc(iw/2)*2:trunc(ih/2)*2',
+      '-pix_fmt',
+      pixFmt,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-tune',
+      'zerolatency',
+      '-g',
+      gop,
+      '-keyint_min',
+      gop,
+      '-sc_threshold',
+      '0',
+      ...rate,
+      ...extra,
+    ],
+  };
+}
+
+const capped = (crf: number, maxKbps: number): string[] => [
+  '-crf',
+  String(crf),
+  '-maxrate',
+  `${maxKbps}k`,
+  '-bufsize',
+  `${Math.round(maxKbps / 2)}k`,
+];
+
+/** Exploration: what each knob does on its own, against capped CRF 23 at 1.5 Mbit/s. */
+export function exploreCandidates(): Candidate[] {
+  const withTune = (tune: string): string[] => ['-tune', `zerolatency,${tune}`];
+  return [
+    x264('crf23', 'CRF 23, no cap', ['-crf', '23']),
+    x264('crf23-1500', 'CRF 23, capped at 1500k', capped(23, 1500)),
+    x264('crf26-1500', 'CRF 26, capped at 1500k', capped(26, 1500)),
+    x264('crf20-1500', 'CRF 20, capped at 1500k', capped(20, 1500)),
+    x264('still-1500', 'CRF 23 capped 1500k, tune stillimage', capped(23, 1500), withTune('stillimage')),
+    x264('anim-1500', 'CRF 23 capped 1500k, tune animation', capped(23, 1500), withTune('animation')),
+    x264('aq3-1500', 'CRF 23 capped 1500k, aq-mode 3', capped(23, 1500), ['-aq-mode', '3']),
+    x264('444-1500', 'CRF 23 capped 1500k, 4:4:4', capped(23, 1500), [], CLIP_FPS, 'yuv444p'),
+    x264('fps15-1500', 'CRF 23 capped 1500k, 15 fps', capped(23, 1500), [], 15),
+    x264('crf23-1500-buf1s', 'CRF 23 capped 1500k, 1 s buffer', [
+      '-crf',
+      '23',
+      '-maxrate',
+      '1500k',
+      '-bufsize',
+      '1500k',
+    ]),
+    x264('ip1-1500', 'CRF 23 capped 1500k, keyframes at the P-frame QP (ipratio 1)', capped(23, 1500), [
+      '-x264-params',
+      'ipratio=1.0',
+    ]),
+  ];
+}
+
+/** Today's presets, then the new ones. */
+export function presetCandidates(): Candidate[] {
+  return [
+    // Today's presets at 1080p30 were CBR at 0.04, 0.08 and 0.15 bits per pixel per frame; a number is
+    // the same CBR path.
+    preset(2500, "today's low (CBR 2500k)"),
+    preset(5000, "today's medium (CBR 5000k, the default)"),
+    preset(9350, "today's high (CBR 9350k)"),
+    preset('text', 'Text and slides'),
+    preset('balanced', 'Balanced (the default)'),
+    preset('motion', 'Motion'),
+    preset('text444', 'Sharpest text, 4:4:4'),
+  ];
+}
+
+export interface QualityRow {
+  clip: ClipName;
+  candidate: string;
+  about: string;
+  kbps: number;
+  ssim: number;
+  ssimY: number;
+  psnrDb: number;
+  /** Encoder CPU seconds per second of video (1.0 = one core kept busy). */
+  cpuPerSec: number;
+}
+
+async function measureOne(
+  clip: ClipName,
+  candidate: Candidate,
+  seconds: number,
+  dir: string,
+): Promise<QualityRow> {
+  const source = clipPath(clip);
+  const encoded = path.join(dir, `${clip}-${candidate.name}.mkv`);
+  const timing = path.join(dir, 'time.txt');
+  const encode = await runToExit(
+    '/usr/bin/time',
+    [
+      '-f',
+      '%U %S',
+      '-o',
+      timing,
+      'ffmpeg',
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-t',
+      String(seconds),
+      '-i',
+      source,
+      ...candidate.args,
+      '-r',
+      String(candidate.fps),
+      '-f',
+      'matroska',
+      encoded,
+    ],
+    { timeoutMs: 600_000 },
+  );
+  if (encode.code !== 0) throw new Error(`encoding ${clip} with ${candidate.name} failed: ${encode.stderr}`);
+  const [userSec, systemSec] = (await readFile(timing, 'utf8')).trim().split(/\s+/).map(Number);
+  const { size } = await stat(encoded);
+  const compare = await runToExit(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-nostats',
+      '-i',
+      encoded,
+      '-t',
+      String(seconds),
+      '-i',
+      source,
+      '-lavfi',
+      `[0:v]fps=${CLIP_FPS},format=yuv444p,split[a1][a2];[1:v]format=yuv444p,split[b1][b2];[a1][b1]ssim;[a2][b2]psnr`,
+      '-f',
+      'null',
+      '-',
+    ],
+    { timeoutMs: 600_000 },
+  );
+  const ssim = /SSIM Y:([\d.]+).* All:([\d.]+)/.exec(compare.stderr);
+  const psnr = /PSNR .* average:([\d.]+|inf)/.exec(compare.stderr);
+  if (compare.code !== 0 || !ssim || !psnr)
+    throw new Error(`comparing ${clip}/${candidate.name} failed: ${compare.stderr}`);
+  await rm(encoded, { force: true });
+  return {
+    clip,
+    candidate: candidate.name,
+    about: candidate.about,
+    kbps: Math.round((size * 8) / seconds / 1000),
+    ssim: Number(ssim[2]),
+    ssimY: Number(ssim[1]),
+    psnrDb: psnr[1] === 'inf' ? 99 : Math.round(Number(psnr[1]) * 10) / 10,
+    cpuPerSec: Math.round(((userSec + systemSec) / seconds) * 100) / 100,
+  };
+}
+
+export async function benchQuality(options: {
+  seconds: number;
+  clips: readonly ClipName[];
+  candidates: Candidate[];
+  onRow?: (row: QualityRow) => void;
+}): Promise<QualityRow[]> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'mkvcast-quality-'));
+  const rows: QualityRow[] = [];
+  try {
+    for (const clip of options.clips) {
+      await stat(clipPath(clip)).catch(() => {
+        throw new Error(`${clipPath(clip)} is missing: make the test set first (node dist/bench/testset.js)`);
+      });
+      for (const candidate of options.candidates) {
+        const row = await measureOne(clip, candidate, options.seconds, dir);
+        rows.push(row);
+        options.onRow?.(row);
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+/** One table: a row per candidate, a column pair (kbit/s, SSIM) per clip. */
+export function qualityTable(rows: QualityRow[]): string {
+  const clips = [...new Set(rows.map((r) => r.clip))];
+  const names = [...new Set(rows.map((r) => r.candidate))];
+  const head = `| candidate | ${clips.map((c) => `${c} kbit/s · SSIM · PSNR`).join(' | ')} | encoder CPU (cores, mean) |`;
+  const rule = `| --- | ${clips.map(() => '---').join(' | ')} | --- |`;
+  const lines = names.map((name) => {
+    const mine = rows.filter((r) => r.candidate === name);
+    const cells = clips.map((clip) => {
+      const r = mine.find((m) => m.clip === clip);
+      return r ? `${r.kbps} · ${r.ssim.toFixed(4)} · ${r.psnrDb}` : '–';
+    });
+    const cpu = mine.reduce((sum, r) => sum + r.cpuPerSec, 0) / Math.max(1, mine.length);
+    return `| ${name}: ${mine[0].about} | ${cells.join(' | ')} | ${cpu.toFixed(2)} |`;
+  });
+  return [head, rule, ...lines].join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean' },
+      seconds: { type: 'string' },
+      only: { type: 'string' },
+      candidates: { type: 'string' },
+      explore: { type: 'boolean' },
+    },
+  });
+  const all = [...presetCandidates(), ...(values.explore ? exploreCandidates() : [])];
+  const wanted = values.candidates?.split(',');
+  const candidates = wanted ? all.filter((c) => wanted.includes(c.name)) : all;
+  const clips = (values.only?.split(',') ?? CLIP_NAMES) as ClipName[];
+  const seconds = Number(values.seconds ?? (values.quick ? 4 : 20));
+  const rows = await benchQuality({
+    seconds,
+    clips,
+    candidates,
+    onRow: (r) => console.error(JSON.stringify(r)),
+  });
+  console.log(qualityTable(rows));
+}
