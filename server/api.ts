@@ -113,6 +113,8 @@ export interface Settings {
    * the stream would pass it. Null: no budget. Changing it while sharing takes effect at once.
    */
   maxUploadMbit: number | null;
+  /** A part of the screen to share, `WxH+X+Y` in the screen's pixels; empty for all of it. */
+  region: string;
 }
 
 /** One field's problem, for a UI to show next to that field. */

@@ -22,6 +22,8 @@ Options:
   --list-screens     list the screens and exit
   --screen ID|NAME   the screen to share (default: the primary one)
   --display :N       the X display (default: $DISPLAY)
+  --region WxH+X+Y   share only this part of the screen, in its pixels from its top-left
+                     corner, e.g. 1720x1440+0+0 (the left half of a 3440x1440 screen)
   --fps N            frames per second, 1–60 (default 30)
   --keyint SEC       seconds between keyframes, 0.25–10 (default 1): shorter joins and
                      recovers faster, longer makes a smaller stream
@@ -112,6 +114,7 @@ function settingsFromFlags(values: Record<string, string | boolean | string[] | 
     ffmpegPath: values.ffmpeg,
     encoder: values.encoder,
     maxUploadMbit: num('max-upload'),
+    region: values.region,
   };
   const { settings, errors } = validateSettings(input, DEFAULT_SETTINGS);
   if (errors.length > 0) {
@@ -185,6 +188,7 @@ export async function share(argv: string[]): Promise<void> {
       'list-screens': { type: 'boolean' },
       screen: { type: 'string' },
       display: { type: 'string' },
+      region: { type: 'string' },
       fps: { type: 'string' },
       keyint: { type: 'string' },
       quality: { type: 'string' },

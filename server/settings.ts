@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { FieldError, Quality, Settings } from './api.js';
+import { regionSyntaxProblem } from './region.js';
 
 /** A fresh viewer token: 22 URL-safe characters (128 random bits). */
 export function newToken(): string {
@@ -19,6 +20,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   ffmpegPath: '',
   encoder: '',
   maxUploadMbit: null,
+  region: '',
 });
 
 const QUALITIES: readonly Quality[] = ['text', 'balanced', 'motion', 'text444'];
@@ -71,6 +73,7 @@ const CHECKS: { [K in keyof Settings]: Check } = {
     v === null || (typeof v === 'number' && Number.isFinite(v) && v >= 0.1 && v <= 100_000)
       ? null
       : 'The upload budget must be a number of Mbit/s from 0.1 to 100000, or none.',
+  region: (v) => (typeof v === 'string' ? regionSyntaxProblem(v) : 'The region must be WxH+X+Y.'),
 };
 
 /**

@@ -3,6 +3,7 @@ import { captureArgs, type CapturePlatform } from '../ffmpeg/capture.js';
 import { FfmpegChild, type FfmpegExit } from '../ffmpeg/child.js';
 import { ffmpegGone } from '../ffmpeg/errors.js';
 import { isExecutable } from '../ffmpeg/locate.js';
+import { cropScreen } from '../region.js';
 
 /** One running encoder, as the capture loop sees it: Matroska out, text on stderr, a way to stop it. */
 export interface Encoder {
@@ -43,7 +44,9 @@ export function ffmpegEncoders(options: FfmpegEncoderOptions): EncoderFactory {
   const { ffmpegPath, platform, display } = options;
   return {
     start(screen: ScreenInfo): Encoder {
-      const args = captureArgs(options.settings(), { platform, screen, display }, options.encoder);
+      const settings = options.settings();
+      const target = { platform, screen: cropScreen(screen, settings.region), display };
+      const args = captureArgs(settings, target, options.encoder);
       const child = new FfmpegChild(ffmpegPath, args, { stdin: 'commands' });
       return {
         output: child.stdout as AsyncIterable<Buffer>,

@@ -1,0 +1,122 @@
+/**
+ * What is shared: a region of the screen, end to end on Xvfb with a real X client window (an xterm with
+ * a blue background on a red desktop), a real SharingSession and a real viewer decoding the stream.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { SessionError, SharingSession } from '../server/session/session.js';
+import { DEFAULT_SETTINGS } from '../server/settings.js';
+import { freePort } from '../support/ports.js';
+import { killAll, runToExit, spawnTracked } from '../support/processes.js';
+import { videoSize } from '../support/viewers.js';
+import { startXvfb, type Xvfb } from '../support/xvfb.js';
+
+const near = (pixel: number[], colour: number[]): boolean =>
+  pixel.every((v, i) => Math.abs(v - colour[i]) < 40);
+
+/** One frame (the 4th) of the stream at `url`, averaged to one RGB pixel. */
+async function averagePixel(url: string): Promise<number[]> {
+  const frame = await runToExit(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-i',
+      url,
+      '-vf',
+      'select=gte(n\\,3),scale=1:1',
+      '-frames:v',
+      '1',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-',
+    ],
+    { timeoutMs: 15_000 },
+  );
+  return [...frame.stdout];
+}
+
+describe('share a region of the screen', { timeout: 60_000 }, () => {
+  let xvfb: Xvfb;
+
+  before(async () => {
+    xvfb = await startXvfb([{ width: 640, height: 360 }]);
+    await xvfb.paint('#ff0000');
+    // A blue window over the right half: 80 columns of 7x14 DejaVu Sans Mono are wider than 320 px.
+    spawnTracked(
+      'xterm',
+      [
+        '-geometry',
+        '80x40+320+0',
+        '-bg',
+        '#0000ff',
+        '-fa',
+        'DejaVu Sans Mono',
+        '-fs',
+        '9',
+        '-e',
+        'sleep',
+        '60',
+      ],
+      {
+        stdio: 'ignore',
+        env: { ...process.env, DISPLAY: xvfb.display },
+      },
+    );
+  });
+  after(async () => {
+    await killAll();
+    await xvfb.stop();
+  });
+
+  const start = async (region: string): Promise<SharingSession> => {
+    const session = new SharingSession(
+      { ...DEFAULT_SETTINGS, fps: 15, host: '127.0.0.1', port: await freePort(), token: null, region },
+      { display: xvfb.display, env: { ...process.env, DISPLAY: xvfb.display } },
+    );
+    await session.start();
+    return session;
+  };
+
+  it('--region WxH+X+Y: viewers get that part only, at its size (the blue window, not the red desktop)', async () => {
+    const session = await start('200x160+400+100');
+    try {
+      const url = `http://127.0.0.1:${new URL(session.links[0].url).port}/live.mkv`;
+      assert.equal(await videoSize(url), '200,160');
+      const pixel = await averagePixel(url);
+      assert.ok(near(pixel, [0, 0, 255]), `the region is the blue window, the viewer saw ${pixel}`);
+    } finally {
+      await session.stop();
+    }
+  });
+
+  it('a region that reaches outside the screen is a field error that names the screen size', async () => {
+    const error = await start('400x200+300+0').then(
+      (s) => s.stop().then(() => assert.fail('it started')),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof SessionError);
+    assert.equal(error.field, 'region');
+    assert.match(error.message, /reaches outside the screen .*\(640x360\): x \+ width must be at most 640/);
+  });
+
+  it('mkvcast share --region: odd sizes and a bad form are usage errors that say the form', async () => {
+    for (const [region, why] of [
+      ['201x160+0+0', /even numbers/],
+      ['left-half', /must be WxH\+X\+Y/],
+    ] as const) {
+      const run = await runToExit(
+        process.execPath,
+        ['bin/mkvcast.js', 'share', '--display', xvfb.display, '--region', region],
+        {
+          timeoutMs: 20_000,
+        },
+      );
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /--region: /);
+      assert.match(run.stderr, why);
+    }
+  });
+});
