@@ -61,7 +61,7 @@ function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-function summarise(values: number[]): LatencyResult {
+export function summarise(values: number[]): LatencyResult {
   const sorted = [...values].sort((a, b) => a - b);
   const round = (n: number): number => Math.round(n * 10) / 10;
   return {
@@ -73,7 +73,7 @@ function summarise(values: number[]): LatencyResult {
 }
 
 /** A viewer decoding every frame to one RGB pixel, with the arrival time of each (ms, monotonic). */
-function pixelViewer(url: string): { child: ChildProcess; frames: { atMs: number; rgb: number[] }[] } {
+export function pixelViewer(url: string): { child: ChildProcess; frames: { atMs: number; rgb: number[] }[] } {
   const child = spawnTracked(
     'ffmpeg',
     [
@@ -116,7 +116,7 @@ function pixelViewer(url: string): { child: ChildProcess; frames: { atMs: number
 const near = (a: number[], b: number[]): boolean => a.every((v, i) => Math.abs(v - b[i]) < 48);
 
 /** Paints `rounds` colours one after another and times each until the viewer shows it. */
-async function measureLatency(
+export async function measureLatency(
   xvfb: Xvfb,
   viewer: ReturnType<typeof pixelViewer>,
   rounds: number,

@@ -18,7 +18,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { encodeArgs } from '../server/ffmpeg/capture.js';
 import type { Settings } from '../server/api.js';
-import { runToExit } from '../support/processes.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../support/ports.js';
+import { killAll, runToExit, spawnTracked, waitFor } from '../support/processes.js';
+import { startXvfb } from '../support/xvfb.js';
+import { measureLatency, pixelViewer, summarise, type LatencyResult } from './glass.js';
 import { CLIP_FPS, CLIP_HEIGHT, CLIP_NAMES, CLIP_WIDTH, clipPath, type ClipName } from './testset.js';
 
 const SCREEN = {
@@ -202,7 +206,7 @@ async function measureOne(
       '-i',
       source,
       '-lavfi',
-      `[0:v]fps=${CLIP_FPS},format=yuv444p,split[a1][a2];[1:v]format=yuv444p,split[b1][b2];[a1][b1]ssim;[a2][b2]psnr`,
+      `[0:v]fps=${CLIP_FPS},format=yuv444p,split[a1][a2];[1:v]fps=${CLIP_FPS},format=yuv444p,split[b1][b2];[a1][b1]ssim;[a2][b2]psnr`,
       '-f',
       'null',
       '-',
@@ -269,7 +273,83 @@ export function qualityTable(rows: QualityRow[]): string {
   return [head, rule, ...lines].join('\n');
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+const MKVCAST_BIN = fileURLToPath(new URL('../../bin/mkvcast.js', import.meta.url));
+
+export interface LatencyRow {
+  quality: string;
+  latency: LatencyResult;
+}
+
+/**
+ * Glass-to-glass latency of `mkvcast share --quality Q` at 1920×1080, 30 fps, measured as bench/glass.ts
+ * does (a new colour painted, the time until a viewer decodes it). The qualities take turns, `turns`
+ * times each, so that other work on the machine falls on all of them alike.
+ */
+export async function benchPresetLatency(
+  qualities: string[],
+  roundsPerTurn: number,
+  turns: number,
+): Promise<LatencyRow[]> {
+  const samples = new Map<string, number[]>(qualities.map((q) => [q, []]));
+  const xvfb = await startXvfb([{ width: CLIP_WIDTH, height: CLIP_HEIGHT }]);
+  try {
+    for (let turn = 0; turn < turns; turn++) {
+      for (const quality of qualities) {
+        const port = await freePort();
+        const share = spawnTracked(
+          process.execPath,
+          [
+            MKVCAST_BIN,
+            'share',
+            '--display',
+            xvfb.display,
+            '--fps',
+            '30',
+            '--quality',
+            quality,
+            '--host',
+            '127.0.0.1',
+            '--port',
+            String(port),
+            '--token',
+            'none',
+            '--quiet',
+          ],
+          { stdio: ['ignore', 'ignore', 'pipe'] },
+        );
+        const url = `http://127.0.0.1:${port}/live.mkv`;
+        await waitFor(
+          'mkvcast share to serve',
+          async () => (await fetch(`http://127.0.0.1:${port}/status`).catch(() => null))?.ok,
+          {
+            timeoutMs: 20_000,
+            intervalMs: 200,
+          },
+        );
+        const viewer = pixelViewer(url);
+        samples.get(quality)?.push(...(await measureLatency(xvfb, viewer, roundsPerTurn)));
+        viewer.child.kill('SIGKILL');
+        const closed = new Promise((resolve) => share.once('close', resolve));
+        share.kill('SIGINT');
+        await closed;
+        await sleep(200);
+      }
+    }
+  } finally {
+    await killAll();
+    await xvfb.stop();
+  }
+  return qualities.map((quality) => ({ quality, latency: summarise(samples.get(quality) ?? []) }));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--latency')) {
+  const rows = await benchPresetLatency(
+    ['5000', 'text', 'balanced', 'motion'],
+    process.argv.includes('--quick') ? 5 : 10,
+    process.argv.includes('--quick') ? 1 : 3,
+  );
+  console.log(JSON.stringify(rows));
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean' },
@@ -277,6 +357,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       only: { type: 'string' },
       candidates: { type: 'string' },
       explore: { type: 'boolean' },
+      latency: { type: 'boolean' },
     },
   });
   const all = [...presetCandidates(), ...(values.explore ? exploreCandidates() : [])];

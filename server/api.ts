@@ -115,6 +115,11 @@ export interface Settings {
   maxUploadMbit: number | null;
   /** A part of the screen to share, `WxH+X+Y` in the screen's pixels; empty for all of it. */
   region: string;
+  /**
+   * One window to share instead of the screen: its X window id (`0x…`) on Linux, its title on Windows;
+   * empty for the screen. `mkvcast share --window` finds it by title.
+   */
+  window: string;
 }
 
 /** One field's problem, for a UI to show next to that field. */

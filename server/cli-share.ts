@@ -4,6 +4,7 @@ import type { Quality, SessionState, Settings, UploadInfo } from './api.js';
 import { listX11Screens, x11Problem } from './screens.js';
 import type { OutputError } from './output/errors.js';
 import { checkOutputOptions } from './output/outputs.js';
+import { listX11Windows, pickWindow } from './windows.js';
 import { SessionError, SharingSession } from './session/session.js';
 import { DEFAULT_SETTINGS, newToken, validateSettings } from './settings.js';
 import type { ScreenCast } from './wayland/portal.js';
@@ -22,6 +23,10 @@ Options:
   --list-screens     list the screens and exit
   --screen ID|NAME   the screen to share (default: the primary one)
   --display :N       the X display (default: $DISPLAY)
+  --list-windows     list the windows (id, size and place, title) and exit
+  --window ID|TITLE  share one window instead of the screen, by id or (part of) its title;
+                     capture follows it when it moves, starts again at its new size when it
+                     is resized, and stops with a message when it closes
   --region WxH+X+Y   share only this part of the screen, in its pixels from its top-left
                      corner, e.g. 1720x1440+0+0 (the left half of a 3440x1440 screen)
   --fps N            frames per second, 1–60 (default 30)
@@ -115,6 +120,7 @@ function settingsFromFlags(values: Record<string, string | boolean | string[] | 
     encoder: values.encoder,
     maxUploadMbit: num('max-upload'),
     region: values.region,
+    window: values.window,
   };
   const { settings, errors } = validateSettings(input, DEFAULT_SETTINGS);
   if (errors.length > 0) {
@@ -189,6 +195,8 @@ export async function share(argv: string[]): Promise<void> {
       screen: { type: 'string' },
       display: { type: 'string' },
       region: { type: 'string' },
+      window: { type: 'string' },
+      'list-windows': { type: 'boolean' },
       fps: { type: 'string' },
       keyint: { type: 'string' },
       quality: { type: 'string' },
@@ -246,6 +254,15 @@ export async function share(argv: string[]): Promise<void> {
     return;
   }
 
+  if (values['list-windows']) {
+    for (const w of await listX11Windows(display)) {
+      process.stdout.write(`${w.id}\t${w.width}x${w.height}+${w.x}+${w.y}\t${w.className}\t${w.name}\n`);
+    }
+    return;
+  }
+  if (values.window !== undefined && process.platform === 'linux') {
+    values.window = pickWindow(await listX11Windows(display), values.window).id;
+  }
   const settings = settingsFromFlags(values);
   let cast: ScreenCast | null = null;
   if (capture === 'portal') {

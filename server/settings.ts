@@ -21,6 +21,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   encoder: '',
   maxUploadMbit: null,
   region: '',
+  window: '',
 });
 
 const QUALITIES: readonly Quality[] = ['text', 'balanced', 'motion', 'text444'];
@@ -74,6 +75,10 @@ const CHECKS: { [K in keyof Settings]: Check } = {
       ? null
       : 'The upload budget must be a number of Mbit/s from 0.1 to 100000, or none.',
   region: (v) => (typeof v === 'string' ? regionSyntaxProblem(v) : 'The region must be WxH+X+Y.'),
+  window: (v) =>
+    typeof v === 'string' && v.length <= 256 && !v.includes('\0')
+      ? null
+      : 'The window must be a window id or title.',
 };
 
 /**

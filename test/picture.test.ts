@@ -4,10 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { SessionState } from '../server/api.js';
 import { SessionError, SharingSession } from '../server/session/session.js';
+import { listX11Windows, pickWindow } from '../server/windows.js';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
 import { freePort } from '../support/ports.js';
-import { killAll, runToExit, spawnTracked } from '../support/processes.js';
+import { killAll, runToExit, spawnTracked, waitFor } from '../support/processes.js';
 import { videoSize } from '../support/viewers.js';
 import { startXvfb, type Xvfb } from '../support/xvfb.js';
 
@@ -71,9 +73,17 @@ describe('share a region of the screen', { timeout: 60_000 }, () => {
     await xvfb.stop();
   });
 
-  const start = async (region: string): Promise<SharingSession> => {
+  const start = async (region: string, window = ''): Promise<SharingSession> => {
     const session = new SharingSession(
-      { ...DEFAULT_SETTINGS, fps: 15, host: '127.0.0.1', port: await freePort(), token: null, region },
+      {
+        ...DEFAULT_SETTINGS,
+        fps: 15,
+        host: '127.0.0.1',
+        port: await freePort(),
+        token: null,
+        region,
+        window,
+      },
       { display: xvfb.display, env: { ...process.env, DISPLAY: xvfb.display } },
     );
     await session.start();
@@ -117,6 +127,38 @@ describe('share a region of the screen', { timeout: 60_000 }, () => {
       assert.equal(run.code, 2, run.stderr);
       assert.match(run.stderr, /--region: /);
       assert.match(run.stderr, why);
+    }
+  });
+
+  it('--window: listed with its UTF-8 title, found by part of it, captured at its size; it follows a move and stops with the reason when the window closes', async () => {
+    const env = { ...process.env, DISPLAY: xvfb.display };
+    const notes = spawnTracked(
+      'xterm',
+      ['-T', 'Notes — draft', '-geometry', '30x8+20+20', '-bg', '#00ff00', '-e', 'sleep', '60'],
+      { stdio: 'ignore', env },
+    );
+    const window = await waitFor('the window', async () =>
+      (await listX11Windows(xvfb.display)).find((w) => w.name === 'Notes — draft'),
+    );
+    assert.equal(pickWindow(await listX11Windows(xvfb.display), 'notes').id, window.id);
+    const session = await start('', window.id);
+    try {
+      const url = `http://127.0.0.1:${new URL(session.links[0].url).port}/live.mkv`;
+      assert.equal(
+        await videoSize(url),
+        `${window.width - (window.width % 2)},${window.height - (window.height % 2)}`,
+      );
+      assert.ok(near(await averagePixel(url), [0, 255, 0]), 'the viewer sees the green window');
+      await runToExit('xdotool', ['windowmove', window.id, '400', '200'], { env });
+      assert.ok(near(await averagePixel(url), [0, 255, 0]), 'still the window after it moved');
+      notes.kill('SIGTERM');
+      await waitFor('sharing to stop with an error', () => session.state.kind === 'error', {
+        timeoutMs: 30_000,
+      });
+      const state = session.state as Extract<SessionState, { kind: 'error' }>;
+      assert.match(state.error.message, /Can't find window/);
+    } finally {
+      await session.stop();
     }
   });
 });

@@ -7,6 +7,8 @@ export interface CaptureTarget {
   screen: ScreenInfo;
   /** X display on Linux (`:0`); the avfoundation device index on macOS; unused on Windows. */
   display: string;
+  /** A window to capture instead of the screen: its id on Linux, its title on Windows. */
+  window?: string;
 }
 
 /**
@@ -48,6 +50,7 @@ const even = (n: number): number => Math.max(2, n - (n % 2));
 export function grabArgs(target: CaptureTarget, fps: number): string[] {
   const { screen } = target;
   const size = `${even(screen.width)}x${even(screen.height)}`;
+  if (target.window) return windowGrabArgs(target, fps, target.window);
   switch (target.platform) {
     case 'linux':
       return [
@@ -97,6 +100,16 @@ export function grabArgs(target: CaptureTarget, fps: number): string[] {
         `${target.display}:none`,
       ];
   }
+}
+
+/**
+ * One window: x11grab reads the window's own pixels by id (it follows the window when it moves; the size
+ * is the window's when ffmpeg starts), gdigrab by title. macOS cannot (checked before, in the session).
+ */
+function windowGrabArgs(target: CaptureTarget, fps: number, window: string): string[] {
+  const common = ['-framerate', String(fps), '-draw_mouse', '1'];
+  if (target.platform === 'win32') return ['-f', 'gdigrab', ...common, '-i', `title=${window}`];
+  return ['-f', 'x11grab', ...common, '-thread_queue_size', '8', '-window_id', window, '-i', target.display];
 }
 
 /** The encoder half, for libx264 (the fallback everywhere) and the hardware encoders. */

@@ -45,7 +45,12 @@ export function ffmpegEncoders(options: FfmpegEncoderOptions): EncoderFactory {
   return {
     start(screen: ScreenInfo): Encoder {
       const settings = options.settings();
-      const target = { platform, screen: cropScreen(screen, settings.region), display };
+      const target = {
+        platform,
+        screen: cropScreen(screen, settings.region),
+        display,
+        window: settings.window || undefined,
+      };
       const args = captureArgs(settings, target, options.encoder);
       const child = new FfmpegChild(ffmpegPath, args, { stdin: 'commands' });
       return {

@@ -20,7 +20,7 @@ import { CaptureLoop, type CaptureEnd } from './capture-loop.js';
 import { defaultDeps, type SessionDeps } from './deps.js';
 import { ffmpegEncoders } from './encoder.js';
 import { noPicture, SessionError, toUserError } from './errors.js';
-import { checkRegion } from './region-check.js';
+import { checkRegion, checkWindow } from './region-check.js';
 import { currentScreen, pickScreen, screenChangedReason, ScreenWatch } from './screen-watch.js';
 
 // What the app, `mkvcast share` and the tests use, from one place.
@@ -177,6 +177,7 @@ export class SharingSession extends EventEmitter {
         );
       }
       const screen = pickScreen(await this.deps.listScreens(), settings.screenId);
+      checkWindow(settings.window, settings.region, this.deps.platform);
       checkRegion(settings.region, screen, this.deps.platform);
       const publisher = new Publisher({ policy: DEFAULT_VIEWER_POLICY, now: this.deps.now });
       this.publisher = publisher;
