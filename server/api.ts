@@ -86,6 +86,9 @@ export type ScreenAccess = 'not-needed' | 'granted' | 'not-determined' | 'denied
  * chroma, the H.264 High 4:4:4 profile: VLC and mpv play it, browsers do not). Settings files from before
  * held `low`, `medium` and `high`; validateSettings maps them.
  */
+/** The picture size viewers get: as captured, or scaled down to 1080 or 720 lines before encoding. */
+export type OutputSize = 'native' | '1080p' | '720p';
+
 export type Quality = 'text' | 'balanced' | 'motion' | 'text444';
 
 /** Everything a sharing session is started with. `validateSettings` in server/settings.ts checks it. */
@@ -115,6 +118,8 @@ export interface Settings {
   maxUploadMbit: number | null;
   /** A part of the screen to share, `WxH+X+Y` in the screen's pixels; empty for all of it. */
   region: string;
+  /** Scale down before encoding (a 4K or HiDPI screen to 1080p); `native` sends what is captured. */
+  outputSize: OutputSize;
   /**
    * One window to share instead of the screen: its X window id (`0x…`) on Linux, its title on Windows;
    * empty for the screen. `mkvcast share --window` finds it by title.

@@ -35,6 +35,8 @@ Options:
   --quality Q        text (text and slides, the fewest bits), balanced (default),
                      motion (video, games), text444 (sharpest text: 4:4:4, which VLC and
                      mpv play but browsers cannot), or a bitrate in kbit/s
+  --size S           native (default), 1080p or 720p: scale down before encoding, e.g. a 4K
+                     or HiDPI screen to 1080p (fewer bits, less encoder CPU)
   --port N           HTTP port, 1024–65535 (default 8080)
   --host ADDR        address to listen on (default 0.0.0.0, every interface)
   --max-viewers N    viewers at once (default 64)
@@ -120,6 +122,7 @@ function settingsFromFlags(values: Record<string, string | boolean | string[] | 
     encoder: values.encoder,
     maxUploadMbit: num('max-upload'),
     region: values.region,
+    outputSize: values.size,
     window: values.window,
   };
   const { settings, errors } = validateSettings(input, DEFAULT_SETTINGS);
@@ -130,6 +133,7 @@ function settingsFromFlags(values: Record<string, string | boolean | string[] | 
       maxViewers: 'max-viewers',
       ffmpegPath: 'ffmpeg',
       maxUploadMbit: 'max-upload',
+      outputSize: 'size',
     };
     throw new ShareUsageError(errors.map((e) => `--${flag[e.field] ?? e.field}: ${e.message}`).join('\n'));
   }
@@ -196,6 +200,7 @@ export async function share(argv: string[]): Promise<void> {
       display: { type: 'string' },
       region: { type: 'string' },
       window: { type: 'string' },
+      size: { type: 'string' },
       'list-windows': { type: 'boolean' },
       fps: { type: 'string' },
       keyint: { type: 'string' },

@@ -21,6 +21,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   encoder: '',
   maxUploadMbit: null,
   region: '',
+  outputSize: 'native',
   window: '',
 });
 
@@ -75,6 +76,8 @@ const CHECKS: { [K in keyof Settings]: Check } = {
       ? null
       : 'The upload budget must be a number of Mbit/s from 0.1 to 100000, or none.',
   region: (v) => (typeof v === 'string' ? regionSyntaxProblem(v) : 'The region must be WxH+X+Y.'),
+  outputSize: (v) =>
+    v === 'native' || v === '1080p' || v === '720p' ? null : 'The output size must be native, 1080p or 720p.',
   window: (v) =>
     typeof v === 'string' && v.length <= 256 && !v.includes('\0')
       ? null

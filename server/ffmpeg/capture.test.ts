@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ScreenInfo } from '../api.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
-import { bitrateKbps, captureArgs, encodeArgs } from './capture.js';
+import { screensFromDisplays } from '../screens.js';
+import { bitrateKbps, captureArgs, encodeArgs, outputDimensions } from './capture.js';
 
 const screen: ScreenInfo = {
   id: 'HDMI-1',
@@ -103,5 +104,30 @@ describe('captureArgs', () => {
     for (const quality of ['text', 'balanced', 'motion'] as const) {
       assert.equal(after(encodeArgs({ ...settings, quality }, screen, 'libx264'), '-pix_fmt'), 'yuv420p');
     }
+  });
+
+  it('HiDPI: a 1440×900 display at 2× is captured at 2880×1800 and sent at the output size chosen', () => {
+    const [retina] = screensFromDisplays(
+      [{ id: 1, label: 'Built-in', bounds: { x: 0, y: 0, width: 1440, height: 900 }, scaleFactor: 2 }],
+      1,
+    );
+    const target = { platform: 'linux' as const, screen: retina, display: ':0' };
+    const native = captureArgs({ ...settings, outputSize: 'native' }, target, 'libx264');
+    assert.equal(after(native, '-video_size'), '2880x1800');
+    assert.equal(after(native, '-vf'), 'scale=2880:1800');
+    const hd = captureArgs({ ...settings, outputSize: '1080p', quality: 'balanced' }, target, 'libx264');
+    assert.equal(after(hd, '-video_size'), '2880x1800', 'still captured whole, at its physical size');
+    assert.equal(after(hd, '-vf'), 'scale=1728:1080');
+    assert.equal(
+      after(hd, '-maxrate'),
+      `${bitrateKbps('balanced', 1728, 1080, 30)}k`,
+      'the cap follows the size sent',
+    );
+    assert.deepEqual(
+      outputDimensions({ width: 1280, height: 720 }, '1080p'),
+      { width: 1280, height: 720 },
+      'never scaled up',
+    );
+    assert.deepEqual(outputDimensions({ width: 1281, height: 721 }, '720p'), { width: 1278, height: 720 });
   });
 });

@@ -1,4 +1,4 @@
-import type { Quality, ScreenInfo, Settings } from '../api.js';
+import type { OutputSize, Quality, ScreenInfo, Settings } from '../api.js';
 
 export type CapturePlatform = 'linux' | 'win32' | 'darwin';
 
@@ -115,24 +115,43 @@ function windowGrabArgs(target: CaptureTarget, fps: number, window: string): str
   return ['-f', 'x11grab', ...common, '-thread_queue_size', '8', '-window_id', window, '-i', target.display];
 }
 
+const OUTPUT_HEIGHTS: Record<OutputSize, number | null> = { native: null, '1080p': 1080, '720p': 720 };
+
+/**
+ * The size viewers get: the captured size, or scaled down (never up) to a height of 1080 or 720 lines
+ * with the same shape. A HiDPI screen is captured at its physical size (2880×1800 for a 1440×900 display
+ * at 2×), so `1080p` is how to send fewer pixels than that.
+ */
+export function outputDimensions(
+  screen: Pick<ScreenInfo, 'width' | 'height'>,
+  size: OutputSize,
+): { width: number; height: number } {
+  const limit = OUTPUT_HEIGHTS[size];
+  if (limit === null || screen.height <= limit)
+    return { width: even(screen.width), height: even(screen.height) };
+  return { width: even(Math.round((screen.width * limit) / screen.height)), height: even(limit) };
+}
+
 /** The encoder half, for libx264 (the fallback everywhere) and the hardware encoders. */
 export function encodeArgs(
-  settings: Pick<Settings, 'fps' | 'keyframeIntervalSec' | 'quality'>,
+  settings: Pick<Settings, 'fps' | 'keyframeIntervalSec' | 'quality'> & Partial<Pick<Settings, 'outputSize'>>,
   screen: ScreenInfo,
   encoder: string,
 ): string[] {
   const gop = Math.max(1, Math.round(settings.fps * settings.keyframeIntervalSec));
-  const kbps = bitrateKbps(settings.quality, screen.width, screen.height, settings.fps);
+  const out = outputDimensions(screen, settings.outputSize ?? 'native');
+  const kbps = bitrateKbps(settings.quality, out.width, out.height, settings.fps);
   // About half a second of buffer: enough for rate control, small enough to keep frames flowing.
   const rate = ['-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${Math.round(kbps / 2)}k`];
-  const evenSize = ['-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2'];
+  // Even sizes for 4:2:0; the size is stated (not iw/ih) so that it is the same in every run.
+  const evenSize = ['-vf', `scale=${out.width}:${out.height}`];
   switch (encoder) {
     case 'h264_vaapi':
       return [
         '-vaapi_device',
         '/dev/dri/renderD128',
         '-vf',
-        'format=nv12,hwupload,scale_vaapi=w=trunc(iw/2)*2:h=trunc(ih/2)*2',
+        `format=nv12,hwupload,scale_vaapi=w=${out.width}:h=${out.height}`,
         '-c:v',
         'h264_vaapi',
         '-g',
