@@ -273,6 +273,70 @@ export function qualityTable(rows: QualityRow[]): string {
   return [head, rule, ...lines].join('\n');
 }
 
+/** Text and slides: the clips the 1.5 Mbit/s goal is about. */
+const TEXT_CLIPS: readonly ClipName[] = ['terminal', 'web', 'slides', 'still'];
+
+/** The report section for docs/benchmarks.md: the table, the goals, and latency when measured. */
+export function qualitySection(
+  rows: QualityRow[] | null,
+  latency: LatencyRow[] | null,
+  seconds: number,
+): string {
+  if (!rows) return '\n## Picture quality per bit\n\n_Not run (`--no-quality`)._\n';
+  const get = (clip: string, name: string): QualityRow | undefined =>
+    rows.find((r) => r.clip === clip && r.candidate === name);
+  const verdict = (ok: boolean): string => (ok ? '**met**' : '**not met**');
+  const goals: string[] = [];
+  const textRows = TEXT_CLIPS.map((c) => get(c, 'balanced')).filter((r): r is QualityRow => r !== undefined);
+  if (textRows.length > 0) {
+    const worst = Math.min(...textRows.map((r) => r.ssim));
+    const most = Math.max(...textRows.map((r) => r.kbps));
+    goals.push(
+      `| default (balanced) on text and slides: SSIM ≥ 0.98 at ≤ 1500 kbit/s | lowest SSIM ${worst.toFixed(4)}, most ${most} kbit/s | ${verdict(worst >= 0.98 && most <= 1500)} |`,
+    );
+  }
+  const motionNew = get('video', 'balanced');
+  const motionOld = get('video', '5000');
+  if (motionNew && motionOld) {
+    goals.push(
+      `| default on motion (video clip): SSIM ≥ today's, kbit/s ≤ today's | ${motionNew.ssim.toFixed(4)} vs ${motionOld.ssim.toFixed(4)}, ${motionNew.kbps} vs ${motionOld.kbps} kbit/s | ${verdict(motionNew.ssim >= motionOld.ssim - 0.0005 && motionNew.kbps <= motionOld.kbps)} |`,
+    );
+  }
+  const today = latency?.find((l) => l.quality === '5000');
+  const latencyRows = (latency ?? []).map(
+    (l) =>
+      `| ${l.quality === '5000' ? "today's medium (5000)" : l.quality} | ${l.latency.p50Ms} / ${l.latency.p95Ms} / ${l.latency.maxMs} (${l.latency.samples}) | ${today ? (l.latency.p50Ms / Math.max(1, today.latency.p50Ms)).toFixed(2) : '–'}× |`,
+  );
+  return `
+## Picture quality per bit
+
+\`bench/quality.ts\` on the test set of \`bench/testset.ts\` (1920×1080 at 30 fps, recorded losslessly on Xvfb:
+a terminal with text typed and scrolled, a web page scrolled in Chromium, an HTML slide deck with
+transitions, a 1280×720 mpv window playing a moving test picture, a still desktop). The first ${seconds} s of
+each clip are encoded with share's arguments (libx264 veryfast, zerolatency, a keyframe every second) and
+compared with the source in 4:4:4: SSIM is ffmpeg's "All" (Y, U and V), PSNR likewise (this ffmpeg has
+no libvmaf). Encoder CPU is user + system time of the ffmpeg child per second of video (1.0 = one core).
+Today's presets, CBR at 0.04/0.08/0.15 bits per pixel, are the first rows.
+
+${qualityTable(rows)}
+
+| goal | measured |  |
+| --- | --- | --- |
+${goals.join('\n')}
+${
+  latencyRows.length > 0
+    ? `
+Glass-to-glass latency of \`mkvcast share --quality Q\` at 1920×1080/30 (bench/glass.ts's method; the
+qualities take turns so other work on the machine falls on all alike), p50 / p95 / max ms (samples):
+
+| quality | latency | p50 vs today |
+| --- | --- | --- |
+${latencyRows.join('\n')}
+`
+    : ''
+}`;
+}
+
 const MKVCAST_BIN = fileURLToPath(new URL('../../bin/mkvcast.js', import.meta.url));
 
 export interface LatencyRow {

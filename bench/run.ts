@@ -9,6 +9,7 @@
  *   node dist/bench/run.js --quick    a smoke run: 100 viewers, short windows, no profile, no reader;
  *                                     printed only (unless --out is given)
  * Options: --viewers 100,500  --out FILE  --no-profile  --no-reader  --no-glass (screen-sharing latency)
+ *   --no-quality (picture quality per bit on the screen test set; quick: two 5 s clips, two presets)
  *   --no-faults (encoder recovery after SIGKILL/SIGSTOP)  --no-abuse (HTTP abuse)  --no-relay (Icecast relay,
  *   needs root for ip netns)  --soak-minutes N (default 30; 0 skips)
  *   --no-wayland (Wayland beside X11)
@@ -32,6 +33,15 @@ import { benchSoak, soakSection, type SoakResult } from './soak.js';
 import { benchGlass, glassSection, type GlassResult } from './glass.js';
 import { benchRelay, relaySection, type RelayResult } from './relay.js';
 import { benchWayland, type CaptureBenchResult, waylandSection } from './wayland.js';
+import {
+  benchPresetLatency,
+  benchQuality,
+  presetCandidates,
+  qualitySection,
+  type LatencyRow,
+  type QualityRow,
+} from './quality.js';
+import { makeTestset, CLIP_NAMES } from './testset.js';
 import { renderReport, type BenchConfig, type CpuPair, type ProfiledRun } from './report.js';
 import { runScenario, type ScenarioOptions, type ScenarioResult } from './scenario.js';
 import { framingOf, type TargetKind } from './targets.js';
@@ -68,6 +78,7 @@ function config(argv: string[]): BenchConfig & {
   reader: boolean;
   glass: boolean;
   wayland: boolean;
+  quality: boolean;
   faults: boolean;
   abuse: boolean;
   relay: boolean;
@@ -83,6 +94,7 @@ function config(argv: string[]): BenchConfig & {
       'no-reader': { type: 'boolean' },
       'no-glass': { type: 'boolean' },
       'no-wayland': { type: 'boolean' },
+      'no-quality': { type: 'boolean' },
       'no-faults': { type: 'boolean' },
       'no-abuse': { type: 'boolean' },
       'no-relay': { type: 'boolean' },
@@ -110,6 +122,7 @@ function config(argv: string[]): BenchConfig & {
     reader: !quick && !values['no-reader'],
     glass: !quick && !values['no-glass'],
     wayland: !quick && !values['no-wayland'],
+    quality: !values['no-quality'],
     faults: !quick && !values['no-faults'],
     abuse: !quick && !values['no-abuse'],
     relay: !quick && !values['no-relay'],
@@ -326,6 +339,20 @@ async function main(): Promise<void> {
     wayland = await benchWayland();
   }
 
+  // Picture quality per bit (bench/quality.ts): quick makes two short clips and compares today's
+  // default with the new one; the full run makes the whole test set and measures every preset.
+  let quality: QualityRow[] | null = null;
+  let presetLatency: LatencyRow[] | null = null;
+  const qualitySeconds = cfg.quick ? 4 : 20;
+  if (cfg.quality) {
+    progress('picture quality per bit (bench/testset.ts, bench/quality.ts)…');
+    const clips = cfg.quick ? (['terminal', 'video'] as const) : CLIP_NAMES;
+    await makeTestset({ seconds: cfg.quick ? 5 : 20, only: clips, force: false });
+    const candidates = presetCandidates().filter((c) => !cfg.quick || ['5000', 'balanced'].includes(c.name));
+    quality = await benchQuality({ seconds: qualitySeconds, clips, candidates });
+    if (!cfg.quick) presetLatency = await benchPresetLatency(['5000', 'text', 'balanced', 'motion'], 10, 3);
+  }
+
   let faults: FaultsResult | null = null;
   if (cfg.faults) {
     progress('encoder faults: recovery after SIGKILL and SIGSTOP (bench/faults.ts)…');
@@ -369,6 +396,7 @@ async function main(): Promise<void> {
     }) +
     glassSection(glass) +
     waylandSection(wayland) +
+    qualitySection(quality, presetLatency, qualitySeconds) +
     faultsSection(faults) +
     abuseSection(abuse) +
     relaySection(relay) +
@@ -392,6 +420,8 @@ async function main(): Promise<void> {
         reader,
         glass,
         wayland,
+        quality,
+        presetLatency,
         faults,
         abuse,
         relay,
