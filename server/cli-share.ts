@@ -61,6 +61,9 @@ Wayland (GNOME, KDE, sway):
                      (x11grab, default on X11)
   --source KIND      what the dialog offers: monitor (default), window or any
   --choose-again     forget the screen chosen last time, so the dialog asks again
+
+In a terminal, press p to pause (viewers stay connected and see a "Paused" card; nothing of the
+screen is sent) and p again to resume.
 `;
 
 export class ShareUsageError extends Error {}
@@ -187,6 +190,32 @@ function describeState(state: SessionState): string {
     default:
       return state.kind;
   }
+}
+
+/**
+ * In a terminal, `p` pauses and resumes sharing (viewers see a "Paused" card meanwhile). The terminal is
+ * in raw mode for that, so Ctrl-C arrives as a key and is handled as the signal would be. Returns the
+ * function that gives the terminal back.
+ */
+function pauseKey(session: SharingSession, onInterrupt: () => void, out: (line: string) => void): () => void {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) return () => {};
+  stdin.setRawMode(true);
+  stdin.setEncoding('utf8');
+  const onKey = (key: string): void => {
+    if (key === '\x03') onInterrupt();
+    else if (key === 'p' || key === 'P') {
+      session.setPaused(!session.paused);
+      out(session.paused ? '\nPaused: viewers see a "Paused" card. Press p to resume.' : '\nResumed.');
+    }
+  };
+  stdin.on('data', onKey);
+  out('Press p to pause or resume, Ctrl-C to stop.');
+  return () => {
+    stdin.off('data', onKey);
+    stdin.setRawMode(false);
+    stdin.pause();
+  };
 }
 
 /** `mkvcast share`: resolves when sharing stops (Ctrl-C); throws when it cannot start or fails. */
@@ -325,12 +354,13 @@ async function shareWith(
       const st = session.stats();
       const viewers = session.viewers().length;
       process.stderr.write(
-        `\r\x1b[K${describeState(session.state)} · ${viewers} viewer${viewers === 1 ? '' : 's'} · ${st.captureFps.toFixed(1)} fps · ` +
+        `\r\x1b[K${session.paused ? 'PAUSED · ' : ''}${describeState(session.state)} · ${viewers} viewer${viewers === 1 ? '' : 's'} · ${st.captureFps.toFixed(1)} fps · ` +
           `${(st.bitrateKbps / 1000).toFixed(1)} Mbit/s${st.outputs ? ` · ${formatUpload(st.outputs.upload)}` : ''} · up ${formatUptime(st.uptimeSec)}`,
       );
     });
   }
 
+  let stopKeys = (): void => {};
   await new Promise<void>((resolve, reject) => {
     let stopping = false;
     const onSignal = (): void => {
@@ -340,6 +370,7 @@ async function shareWith(
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    stopKeys = pauseKey(session, onSignal, out);
     session.on('state', (state: SessionState) => {
       if (state.kind === 'error') {
         reject(Object.assign(new Error(state.error.message), { fix: state.error.fix }));
@@ -348,6 +379,7 @@ async function shareWith(
       }
     });
   });
+  stopKeys();
   if (statusLine) process.stderr.write('\r\x1b[K');
   out('Stopped sharing.');
 }

@@ -158,6 +158,53 @@ describe('share a region of the screen', { timeout: 60_000 }, () => {
       const state = session.state as Extract<SessionState, { kind: 'error' }>;
       assert.match(state.error.message, /Can't find window/);
     } finally {
+      notes.kill('SIGKILL');
+      await session.stop();
+    }
+  });
+
+  it('pause: viewers stay connected and see the Paused card; a colour painted while paused never reaches them', async () => {
+    await xvfb.paint('#ff0000');
+    const session = await start('100x100+0+250');
+    const frames: { atMs: number; rgb: number[] }[] = [];
+    try {
+      const url = `http://127.0.0.1:${new URL(session.links[0].url).port}/live.mkv`;
+      const viewer = spawnTracked(
+        'ffmpeg',
+        ['-v', 'error', '-i', url, '-vf', 'scale=1:1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+        {
+          stdio: ['ignore', 'pipe', 'ignore'],
+        },
+      );
+      let pending = Buffer.alloc(0);
+      viewer.stdout?.on('data', (chunk: Buffer) => {
+        pending = Buffer.concat([pending, chunk]);
+        while (pending.length >= 3) {
+          frames.push({ atMs: Date.now(), rgb: [...pending.subarray(0, 3)] });
+          pending = pending.subarray(3);
+        }
+      });
+      await waitFor('the red screen', () => frames.some((f) => near(f.rgb, [255, 0, 0])), {
+        timeoutMs: 15_000,
+      });
+      session.setPaused(true);
+      const card = [0x1e, 0x2a, 0x38];
+      await waitFor('the Paused card', () => frames.some((f) => near(f.rgb, card)), { timeoutMs: 15_000 });
+      await xvfb.paint('#00ff00'); // the secret
+      const seen = frames.length;
+      await waitFor('more card frames', () => frames.length >= seen + 15, { timeoutMs: 15_000 });
+      assert.ok(
+        !frames.some((f) => near(f.rgb, [0, 255, 0])),
+        'no frame showed the colour painted while paused',
+      );
+      session.setPaused(false);
+      await waitFor(
+        'the screen again, on the same connection',
+        () => frames.some((f) => near(f.rgb, [0, 255, 0])),
+        { timeoutMs: 15_000 },
+      );
+      assert.equal(viewer.exitCode, null, 'the viewer stayed connected through pause and resume');
+    } finally {
       await session.stop();
     }
   });

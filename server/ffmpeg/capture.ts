@@ -9,6 +9,8 @@ export interface CaptureTarget {
   display: string;
   /** A window to capture instead of the screen: its id on Linux, its title on Windows. */
   window?: string;
+  /** Paused: a still card of the same size instead of any capture. */
+  card?: boolean;
 }
 
 /**
@@ -53,6 +55,7 @@ const even = (n: number): number => Math.max(2, n - (n % 2));
 export function grabArgs(target: CaptureTarget, fps: number): string[] {
   const { screen } = target;
   const size = `${even(screen.width)}x${even(screen.height)}`;
+  if (target.card) return cardArgs(screen.width, screen.height, fps);
   if (target.window) return windowGrabArgs(target, fps, target.window);
   switch (target.platform) {
     case 'linux':
@@ -106,6 +109,24 @@ export function grabArgs(target: CaptureTarget, fps: number): string[] {
 }
 
 /**
+ * The "Paused" card: a generated picture at the capture's size and frame rate, so that the encoder's
+ * settings, and with them the stream header, stay the same and the card is spliced into the stream
+ * viewers already have (as any restart is). Nothing is read from the screen.
+ */
+function cardArgs(width: number, height: number, fps: number): string[] {
+  const size = `${even(width)}x${even(height)}`;
+  const fontSize = Math.max(12, Math.round(height / 10));
+  return [
+    // lavfi makes frames as fast as it can; -re paces them at the frame rate, as a grabber is paced.
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=0x1e2a38:s=${size}:r=${fps},drawtext=text=Paused:fontcolor=white:fontsize=${fontSize}:x=(w-tw)/2:y=(h-th)/2,format=bgr0,setsar=0`,
+  ];
+}
+
+/**
  * One window: x11grab reads the window's own pixels by id (it follows the window when it moves; the size
  * is the window's when ffmpeg starts), gdigrab by title. macOS cannot (checked before, in the session).
  */
@@ -137,6 +158,8 @@ export function encodeArgs(
   settings: Pick<Settings, 'fps' | 'keyframeIntervalSec' | 'quality'> & Partial<Pick<Settings, 'outputSize'>>,
   screen: ScreenInfo,
   encoder: string,
+  /** False for a window: its size is the window's when ffmpeg starts, not known here. */
+  sizeKnown = true,
 ): string[] {
   const gop = Math.max(1, Math.round(settings.fps * settings.keyframeIntervalSec));
   const out = outputDimensions(screen, settings.outputSize ?? 'native');
@@ -144,14 +167,19 @@ export function encodeArgs(
   // About half a second of buffer: enough for rate control, small enough to keep frames flowing.
   const rate = ['-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${Math.round(kbps / 2)}k`];
   // Even sizes for 4:2:0; the size is stated (not iw/ih) so that it is the same in every run.
-  const evenSize = ['-vf', `scale=${out.width}:${out.height}`];
+  const evenSize = [
+    '-vf',
+    sizeKnown ? `scale=${out.width}:${out.height}` : 'scale=trunc(iw/2)*2:trunc(ih/2)*2',
+  ];
   switch (encoder) {
     case 'h264_vaapi':
       return [
         '-vaapi_device',
         '/dev/dri/renderD128',
         '-vf',
-        `format=nv12,hwupload,scale_vaapi=w=${out.width}:h=${out.height}`,
+        sizeKnown
+          ? `format=nv12,hwupload,scale_vaapi=w=${out.width}:h=${out.height}`
+          : 'format=nv12,hwupload,scale_vaapi=w=trunc(iw/2)*2:h=trunc(ih/2)*2',
         '-c:v',
         'h264_vaapi',
         '-g',
@@ -296,7 +324,7 @@ export function captureArgs(settings: Settings, target: CaptureTarget, encoder: 
     '-analyzeduration',
     '0',
     ...grabArgs(target, settings.fps),
-    ...encodeArgs(settings, target.screen, encoder),
+    ...encodeArgs(settings, target.screen, encoder, !target.window || target.card === true),
     // The encoder's frame rate is the setting, never a guess: it is written into the H.264 SPS, and a
     // restarted encoder is spliced in for the viewers only when its SPS is the same.
     '-r',

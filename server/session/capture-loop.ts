@@ -74,6 +74,8 @@ export class CaptureLoop {
   private screenValue: ScreenInfo;
   private progressValue: FfmpegProgress | null = null;
   private restartCount = 0;
+  /** Set at the moment of a pause: from then on not one more byte of the screen run goes out. */
+  private cutScreen = false;
 
   constructor(private readonly options: CaptureLoopOptions) {
     this.screenValue = options.screen;
@@ -114,6 +116,18 @@ export class CaptureLoop {
     if (!this.encoder || this.stopRequested) return;
     this.restartRequested = reason;
     void this.encoder.stop(RESTART_GRACE_MS);
+  }
+
+  /**
+   * Pause: the screen run is cut at once (what it has not sent yet is dropped, and it is killed rather
+   * than asked to finish, so no frame grabbed after this call leaves), and the next run is the encoder
+   * factory's card, spliced in like any restart. Resume is an ordinary planned restart.
+   */
+  cutForPause(): void {
+    if (!this.encoder || this.stopRequested) return;
+    this.cutScreen = true;
+    this.restartRequested = 'paused';
+    this.encoder.kill();
   }
 
   /** Stops the encoder (`graceMs` to quit cleanly) and the loop; resolves when both are over. Idempotent. */
@@ -206,9 +220,11 @@ export class CaptureLoop {
       }, this.options.watchdogMs);
     };
     feedWatchdog();
+    this.cutScreen = false;
+    const cut = (): boolean => this.cutScreen;
     try {
       await feedRun(
-        encoder.output,
+        untilCut(encoder.output, cut),
         timeline,
         this.options.publisher,
         { now: this.options.now, finish: false, onChunk: feedWatchdog, onFirstCluster: onPicture },
@@ -237,5 +253,13 @@ export class CaptureLoop {
     const said = run.errorLines.slice(-3).join(' / ');
     const how = run.exit?.signal ? `signal ${run.exit.signal}` : `exit code ${run.exit?.code}`;
     return `ffmpeg stopped (${how})${said ? `: ${said}` : ''}`;
+  }
+}
+
+/** The encoder's output until `cut()` says stop: a chunk read after that is dropped, not sent. */
+async function* untilCut(source: AsyncIterable<Buffer>, cut: () => boolean): AsyncIterable<Buffer> {
+  for await (const chunk of source) {
+    if (cut()) return;
+    yield chunk;
   }
 }

@@ -37,6 +37,8 @@ export interface FfmpegEncoderOptions {
   settings: () => Settings;
   platform: CapturePlatform;
   display: string;
+  /** True while sharing is paused: a run then encodes the "Paused" card instead of the screen. */
+  paused?: () => boolean;
 }
 
 /** ffmpeg capturing the screen: one FfmpegChild a run, with `q` on stdin to stop it. */
@@ -50,6 +52,7 @@ export function ffmpegEncoders(options: FfmpegEncoderOptions): EncoderFactory {
         screen: cropScreen(screen, settings.region),
         display,
         window: settings.window || undefined,
+        card: options.paused?.() ?? false,
       };
       const args = captureArgs(settings, target, options.encoder);
       const child = new FfmpegChild(ffmpegPath, args, { stdin: 'commands' });

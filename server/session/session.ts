@@ -90,6 +90,22 @@ export class SharingSession extends EventEmitter {
     return { ...this.settingsValue };
   }
 
+  private pausedValue = false;
+
+  /** True while sharing is paused: viewers see a still "Paused" card, and nothing of the screen. */
+  get paused(): boolean {
+    return this.pausedValue;
+  }
+
+  /** Pauses or resumes sharing; viewers stay connected. Emits 'paused' with the new value. */
+  setPaused(paused: boolean): void {
+    if (paused === this.pausedValue) return;
+    this.pausedValue = paused;
+    if (paused) this.capture?.cutForPause();
+    else this.capture?.restart('resumed');
+    this.emit('paused', paused);
+  }
+
   /** The screen being shared (with the geometry in use), or null. */
   get sharedScreen(): ScreenInfo | null {
     return this.capture?.screen ?? null;
@@ -232,6 +248,7 @@ export class SharingSession extends EventEmitter {
             settings: () => this.settingsValue,
             platform: this.deps.platform,
             display: this.deps.display,
+            paused: () => this.pausedValue,
           }),
         publisher,
         screen,
