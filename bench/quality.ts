@@ -115,6 +115,7 @@ export function exploreCandidates(): Candidate[] {
     x264('aq3-1500', 'CRF 23 capped 1500k, aq-mode 3', capped(23, 1500), ['-aq-mode', '3']),
     x264('444-1500', 'CRF 23 capped 1500k, 4:4:4', capped(23, 1500), [], CLIP_FPS, 'yuv444p'),
     x264('fps15-1500', 'CRF 23 capped 1500k, 15 fps', capped(23, 1500), [], 15),
+    x264('crf24-5000', 'CRF 24, capped at 5000k', capped(24, 5000)),
     x264('crf23-1500-buf1s', 'CRF 23 capped 1500k, 1 s buffer', [
       '-crf',
       '23',
