@@ -130,4 +130,38 @@ describe('captureArgs', () => {
     );
     assert.deepEqual(outputDimensions({ width: 1281, height: 721 }, '720p'), { width: 1278, height: 720 });
   });
+
+  it('a window: x11grab by id at its own size (not scaled to the screen); gdigrab by title', () => {
+    const linux = captureArgs(
+      settings,
+      { platform: 'linux', screen, display: ':1', window: '0x20000c' },
+      'libx264',
+    );
+    assert.equal(after(linux, '-window_id'), '0x20000c');
+    assert.equal(after(linux, '-i'), ':1');
+    assert.ok(!linux.includes('-video_size'));
+    assert.equal(after(linux, '-vf'), 'scale=trunc(iw/2)*2:trunc(ih/2)*2');
+    const windows = captureArgs(
+      settings,
+      { platform: 'win32', screen, display: '', window: 'Notes' },
+      'libx264',
+    );
+    assert.equal(after(windows, '-f'), 'gdigrab');
+    assert.equal(after(windows, '-i'), 'title=Notes');
+  });
+
+  it('paused: a generated card at the capture size, paced in real time, with nothing grabbed', () => {
+    const args = captureArgs(settings, { platform: 'linux', screen, display: ':1', card: true }, 'libx264');
+    assert.ok(!args.includes('x11grab'));
+    assert.ok(args.indexOf('-re') < args.indexOf('-i'));
+    assert.match(
+      after(args, '-i') ?? '',
+      /^color=c=0x1e2a38:s=1280x720:r=30,drawtext=text=Paused.*format=bgr0,setsar=0$/,
+    );
+    assert.deepEqual(
+      encodeArgs(settings, screen, 'libx264'),
+      args.slice(args.indexOf('-vf'), args.lastIndexOf('-r')),
+      'the same encoder arguments as the screen, so the stream header matches',
+    );
+  });
 });
