@@ -8,7 +8,7 @@
  * own pixels. On Windows gdigrab captures by title (`title=`); macOS's avfoundation has no window
  * capture (that needs ScreenCaptureKit, which ffmpeg 5.1 does not have).
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -26,7 +26,8 @@ export interface WindowInfo {
   y: number;
 }
 
-export type WindowErrorCode = 'WINDOW_NOT_FOUND' | 'WINDOW_AMBIGUOUS' | 'WINDOW_LIST_FAILED';
+export type WindowErrorCode =
+  'WINDOW_NOT_FOUND' | 'WINDOW_AMBIGUOUS' | 'WINDOW_LIST_FAILED' | 'WINDOW_CLOSED';
 
 export class WindowError extends Error {
   override readonly name = 'WindowError';
@@ -113,4 +114,25 @@ export function pickWindow(windows: WindowInfo[], wanted: string): WindowInfo {
     `There is no window "${wanted}" on this display${windows.length ? `; there are ${list(windows)}` : ''}.`,
     'Pick one from mkvcast share --list-windows, by id or title.',
   );
+}
+
+/**
+ * Null while window `id` exists on `display`; otherwise the error that ends sharing. Asked only after
+ * the encoder stopped (x11grab then says "Can't find window"), so a synchronous xwininfo is fine there.
+ */
+export function windowClosed(display: string, id: string): WindowError | null {
+  try {
+    execFileSync('xwininfo', ['-id', id], {
+      env: { ...process.env, DISPLAY: display },
+      stdio: 'ignore',
+      timeout: 5000,
+    });
+    return null;
+  } catch {
+    return new WindowError(
+      'WINDOW_CLOSED',
+      `The window ${id} that was being shared has closed, so sharing has stopped.`,
+      'Start sharing again with another window (mkvcast share --list-windows), or the screen.',
+    );
+  }
 }

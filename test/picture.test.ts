@@ -156,7 +156,11 @@ describe('share a region of the screen', { timeout: 60_000 }, () => {
         timeoutMs: 30_000,
       });
       const state = session.state as Extract<SessionState, { kind: 'error' }>;
-      assert.match(state.error.message, /Can't find window/);
+      assert.equal(state.error.code, 'WINDOW_CLOSED');
+      assert.match(
+        state.error.message,
+        new RegExp(`The window ${window.id} that was being shared has closed`),
+      );
     } finally {
       notes.kill('SIGKILL');
       await session.stop();

@@ -4,6 +4,7 @@ import { FfmpegChild, type FfmpegExit } from '../ffmpeg/child.js';
 import { ffmpegGone } from '../ffmpeg/errors.js';
 import { isExecutable } from '../ffmpeg/locate.js';
 import { cropScreen } from '../region.js';
+import { windowClosed } from '../windows.js';
 
 /** One running encoder, as the capture loop sees it: Matroska out, text on stderr, a way to stop it. */
 export interface Encoder {
@@ -25,7 +26,7 @@ export interface Encoder {
 export interface EncoderFactory {
   /** A new encoder capturing `screen` with the settings of now. */
   start(screen: ScreenInfo): Encoder;
-  /** Null while the encoder can be started; the error to report when its binary is gone. */
+  /** Null while the encoder can be started; the error to report when its binary, or the window it shares, is gone. */
   gone(cause?: unknown): Error | null;
 }
 
@@ -68,7 +69,9 @@ export function ffmpegEncoders(options: FfmpegEncoderOptions): EncoderFactory {
       };
     },
     gone(cause?: unknown): Error | null {
-      return isExecutable(ffmpegPath) ? null : ffmpegGone(ffmpegPath, cause);
+      if (!isExecutable(ffmpegPath)) return ffmpegGone(ffmpegPath, cause);
+      const window = options.settings().window;
+      return window && platform === 'linux' ? windowClosed(display, window) : null;
     },
   };
 }

@@ -3,6 +3,7 @@ import { FfmpegError } from '../ffmpeg/errors.js';
 import { HttpError } from '../http/errors.js';
 import { ScreenError } from '../screens.js';
 import { PortalError } from '../wayland/errors.js';
+import { WindowError } from '../windows.js';
 
 export type SessionErrorCode = 'INVALID_SETTINGS' | 'ENCODER_FAILED' | 'ENCODER_UNAVAILABLE' | 'NOT_RUNNING';
 
@@ -65,6 +66,8 @@ export function toUserError(error: unknown): UserError {
   if (error instanceof SessionError)
     return { code: error.code, message: error.message, fix: error.fix, field: error.field };
   if (error instanceof PortalError) return { code: error.code, message: error.message, fix: error.fix };
+  if (error instanceof WindowError)
+    return { code: error.code, message: error.message, fix: error.fix, field: 'window' };
   const e = error as { code?: unknown; message?: unknown };
   return {
     code: typeof e.code === 'string' ? e.code : 'INTERNAL',
