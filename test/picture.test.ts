@@ -130,6 +130,18 @@ describe('share a region of the screen', { timeout: 60_000 }, () => {
     }
   });
 
+  it('mkvcast share --size: only native, 1080p or 720p', async () => {
+    const run = await runToExit(
+      process.execPath,
+      ['bin/mkvcast.js', 'share', '--display', xvfb.display, '--size', '4k'],
+      {
+        timeoutMs: 20_000,
+      },
+    );
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /--size: The output size must be native, 1080p or 720p/);
+  });
+
   it('--window: listed with its UTF-8 title, found by part of it, captured at its size; it follows a move and stops with the reason when the window closes', async () => {
     const env = { ...process.env, DISPLAY: xvfb.display };
     const notes = spawnTracked(
