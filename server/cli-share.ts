@@ -205,8 +205,13 @@ function pauseKey(session: SharingSession, onInterrupt: () => void, out: (line: 
   const onKey = (key: string): void => {
     if (key === '\x03') onInterrupt();
     else if (key === 'p' || key === 'P') {
-      session.setPaused(!session.paused);
-      out(session.paused ? '\nPaused: viewers see a "Paused" card. Press p to resume.' : '\nResumed.');
+      try {
+        session.setPaused(!session.paused);
+        out(session.paused ? '\nPaused: viewers see a "Paused" card. Press p to resume.' : '\nResumed.');
+      } catch (error) {
+        const e = error as SessionError;
+        process.stderr.write(`\nmkvcast: ${e.message} ${e.fix ?? ''}\n`);
+      }
     }
   };
   stdin.on('data', onKey);

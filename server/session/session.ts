@@ -100,6 +100,15 @@ export class SharingSession extends EventEmitter {
   /** Pauses or resumes sharing; viewers stay connected. Emits 'paused' with the new value. */
   setPaused(paused: boolean): void {
     if (paused === this.pausedValue) return;
+    // The card is made by ffmpegEncoders; another capture (the Wayland portal) would go on sending
+    // the screen, so it refuses rather than pretend.
+    if (this.deps.encoders) {
+      throw new SessionError(
+        'PAUSE_UNSUPPORTED',
+        'Pausing is not available with this capture (the Wayland portal) yet.',
+        'Stop sharing instead, or share through X11 (--capture x11).',
+      );
+    }
     this.pausedValue = paused;
     if (paused) this.capture?.cutForPause();
     else this.capture?.restart('resumed');
@@ -193,6 +202,14 @@ export class SharingSession extends EventEmitter {
         );
       }
       const screen = pickScreen(await this.deps.listScreens(), settings.screenId);
+      if (this.deps.encoders && (settings.window || settings.region)) {
+        throw new SessionError(
+          'INVALID_SETTINGS',
+          'A window or a region cannot be shared through the Wayland portal here; its dialog picks what is shared.',
+          'Leave out --window and --region (use --source window to pick a window in the dialog).',
+          settings.window ? 'window' : 'region',
+        );
+      }
       checkWindow(settings.window, settings.region, this.deps.platform);
       checkRegion(settings.region, screen, this.deps.platform);
       const publisher = new Publisher({ policy: DEFAULT_VIEWER_POLICY, now: this.deps.now });
