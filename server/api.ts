@@ -28,6 +28,14 @@ export interface ViewerInfo {
   lagMs: number;
   /** Times this viewer fell more than the lag limit behind and was moved to the next keyframe. */
   skips: number;
+  /** How the viewer receives the stream; absent: `http` (the Matroska stream). */
+  transport?: 'http' | 'webrtc';
+  /** WebRTC: round-trip time from the viewer's RTCP receiver reports, ms (null until measured). */
+  rttMs?: number | null;
+  /** WebRTC: packets lost on the way to the viewer, % of the last report interval (RTCP). */
+  lossPercent?: number | null;
+  /** WebRTC: times the viewer asked for a new picture (PLI). */
+  pictureRequests?: number;
 }
 
 /** `stalled`: the input is open but has sent nothing for a while (viewers stay, and go on when it does). */

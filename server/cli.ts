@@ -9,6 +9,7 @@ import { newToken } from './settings.js';
 import { demoSource } from './input/demo.js';
 import { ServeService } from './serve.js';
 import { formatUpload, formatUptime, share, SHARE_HELP, ShareUsageError } from './cli-share.js';
+import { parsePortRange, portRangeProblem, type PortRange } from './webrtc/ports.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -51,6 +52,8 @@ Options of serve (and demo):
                      icecast://source:PASSWORD@HOST:PORT/MOUNT, http://HOST:PORT/KEY/ingest
                      (another mkvcast), rtmp://HOST/APP/KEY (audio becomes AAC), srt://HOST:PORT
   --max-upload MBIT  refuse new viewers (503) once their copies would pass MBIT Mbit/s
+  --webrtc-ports A-B UDP ports for WebRTC viewers (browsers, WHEP at /whep), e.g. 40000-40100
+                     (default: any free port); --no-webrtc turns WebRTC viewers off
   -q, --quiet        print only the links and errors
   -v, --verbose      also log viewers joining and leaving
   -h, --help         this text
@@ -60,6 +63,13 @@ Watch with:  vlc URL  ·  mpv --profile=low-latency --untimed URL  ·  ffplay -f
 `;
 
 class UsageError extends Error {}
+
+/** `--webrtc-ports A-B`, checked. */
+function webrtcPorts(value: string | undefined): PortRange | null {
+  const problem = portRangeProblem(value ?? '');
+  if (problem) throw new UsageError(`${problem} For example --webrtc-ports 40000-40100.`);
+  return value ? parsePortRange(value) : null;
+}
 
 /** A bad command line in one sentence (Node's own message for an unknown option goes on about '--'). */
 function usageMessage(error: Error): string {
@@ -158,6 +168,8 @@ async function serve(argv: string[], command: 'serve' | 'demo' = 'serve'): Promi
       record: { type: 'string' },
       push: { type: 'string', multiple: true },
       'max-upload': { type: 'string' },
+      'webrtc-ports': { type: 'string' },
+      'no-webrtc': { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
       verbose: { type: 'boolean', short: 'v' },
     },
@@ -209,6 +221,8 @@ async function serve(argv: string[], command: 'serve' | 'demo' = 'serve'): Promi
       values['max-upload'] === undefined
         ? null
         : seconds('max-upload', values['max-upload'], 0.1, 100_000, 0),
+    webrtc: !(values['no-webrtc'] ?? false),
+    webrtcPorts: webrtcPorts(values['webrtc-ports']),
   });
 
   let signalled = false;

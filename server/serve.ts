@@ -11,6 +11,8 @@ import { Publisher } from './stream/publisher.js';
 import { endViewers } from './stream/end-viewers.js';
 import { DEFAULT_VIEWER_POLICY } from './stream/viewer.js';
 import { checkOutputOptions, Outputs } from './output/outputs.js';
+import type { PortRange } from './webrtc/ports.js';
+import { WhepEndpoint } from './webrtc/whep.js';
 
 export interface ServeOptions {
   /** A file, `-` (or undefined) for stdin, a URL, or `tcp://HOST:PORT`. */
@@ -42,6 +44,9 @@ export interface ServeOptions {
   pushes?: readonly string[];
   maxUploadMbit?: number | null;
   pushBackoffMs?: readonly number[];
+  /** WebRTC viewers (WHEP): on unless false; UDP ports from `webrtcPorts` (any free one when null). */
+  webrtc?: boolean;
+  webrtcPorts?: PortRange | null;
 }
 
 /** How long viewers get to receive the rest of their queue when serving stops. */
@@ -105,6 +110,10 @@ export class ServeService {
       token: options.token,
       publisher: this.publisher,
       source: () => ({ state: this.state, input: this.source.description }),
+      whep:
+        options.webrtc === false
+          ? undefined
+          : new WhepEndpoint(this.publisher, { portRange: options.webrtcPorts ?? null }),
       ingest:
         ingest && options.ingestKey
           ? { key: options.ingestKey, handle: (req, res) => ingest.handle(req, res) }

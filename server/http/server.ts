@@ -9,6 +9,8 @@ import { listenError } from './errors.js';
 import { LANDING_CSP, landingPage } from './landing.js';
 import { linkHost } from './links.js';
 import { clientName } from './user-agent.js';
+import type { WhepEndpoint } from '../webrtc/whep.js';
+import { serveWhep } from './whep-route.js';
 
 export interface StreamServerOptions {
   host: string;
@@ -33,6 +35,8 @@ export interface StreamServerOptions {
   ingest?: IngestHook;
   /** Recording, pushes and the upload budget (server/output/outputs.ts), when there are any. */
   outputs?: OutputsHook;
+  /** WebRTC viewers (WHEP, `POST /<token>/whep`); absent: that path is a 404. */
+  whep?: WhepEndpoint;
   /** Request header limits (Node's defaults are generous; a viewer sends a few hundred bytes). */
   maxHeaderBytes?: number;
   headersTimeoutMs?: number;
@@ -66,7 +70,7 @@ function remoteAddress(socket: Socket): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
-type Route = 'landing' | 'stream' | 'status' | 'redirect' | null;
+type Route = 'landing' | 'stream' | 'status' | 'redirect' | 'whep' | null;
 
 /**
  * The HTTP face of the server: the live stream, its landing page and /status. Live responses are
@@ -144,6 +148,7 @@ export class StreamServer {
 
   /** Stops listening and drops every connection, viewers included. */
   async close(): Promise<void> {
+    this.options.whep?.closeAll();
     this.options.publisher.closeAll('server stopped');
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
@@ -196,6 +201,7 @@ export class StreamServer {
     if (rest === '/') return 'landing';
     if (rest === '/live.mkv' || rest === '/live.webm') return 'stream';
     if (rest === '/status') return 'status';
+    if (this.options.whep && /^\/whep(\/[A-Za-z0-9_-]{1,64})?$/.test(rest)) return 'whep';
     return null;
   }
 
@@ -230,6 +236,7 @@ export class StreamServer {
     if (this.isIngest(req.url ?? '/')) return this.ingest(req, res);
     const route = this.route(req.url ?? '/');
     if (!route) return this.plain(res, 404, 'Not found.\n');
+    if (route === 'whep') return this.whep(req, res);
     const cors = this.options.cors ?? null;
     if (req.method === 'OPTIONS' && cors && req.headers.origin === cors) {
       res.writeHead(204, { ...SECURITY_HEADERS, ...preflightHeaders(cors), 'Content-Length': 0 });
@@ -311,7 +318,7 @@ export class StreamServer {
   }
 
   private stream(req: IncomingMessage, res: ServerResponse): void {
-    const { publisher, maxViewers } = this.options;
+    const { publisher } = this.options;
     // Players (Chromium among them) ask for `bytes=0-`: that is the live stream. Any other range of a
     // live stream cannot be served; a Range header we cannot parse is ignored, as RFC 9110 says.
     const range = req.headers.range;
@@ -336,28 +343,9 @@ export class StreamServer {
       return void res.end();
     }
     const address = remoteAddress(req.socket);
-    const perAddress = this.options.maxViewersPerAddress ?? DEFAULT_MAX_VIEWERS_PER_ADDRESS;
-    const fromAddress = publisher.viewersFrom(address);
-    if (fromAddress >= perAddress) {
-      this.refusedCount += 1;
-      return this.plain(
-        res,
-        503,
-        `${address} already watches this stream ${fromAddress} times, the limit for one address. ` +
-          'Close a player you no longer watch, or ask whoever shares the stream to raise --max-viewers-per-address.\n',
-        { 'Retry-After': RETRY_AFTER_SEC },
-      );
-    }
-    if (publisher.viewerCount >= maxViewers) {
-      this.refusedCount += 1;
-      return this.plain(
-        res,
-        503,
-        `This stream already has ${maxViewers} viewers, its limit. Try again later.\n`,
-        {
-          'Retry-After': RETRY_AFTER_SEC,
-        },
-      );
+    const refused = this.refusal(address);
+    if (refused) {
+      return this.plain(res, 503, refused + '\n', { 'Retry-After': RETRY_AFTER_SEC });
     }
     const overBudget = this.options.outputs?.refusal() ?? null;
     if (overBudget) {
@@ -395,6 +383,49 @@ export class StreamServer {
     );
     // The response object is never used for this request: the viewer owns the socket from here on.
     res.on('close', () => viewer.close('client closed'));
+  }
+
+  /**
+   * Why one more viewer from `address` is refused now (the caps count HTTP and WebRTC viewers alike),
+   * or null; a refusal is counted.
+   */
+  private refusal(address: string): string | null {
+    const { publisher, maxViewers } = this.options;
+    const perAddress = this.options.maxViewersPerAddress ?? DEFAULT_MAX_VIEWERS_PER_ADDRESS;
+    const fromAddress = publisher.viewersFrom(address);
+    if (fromAddress >= perAddress) {
+      this.refusedCount += 1;
+      return (
+        `${address} already watches this stream ${fromAddress} times, the limit for one address. ` +
+        'Close a player you no longer watch, or ask whoever shares the stream to raise --max-viewers-per-address.'
+      );
+    }
+    if (publisher.viewerCount >= maxViewers) {
+      this.refusedCount += 1;
+      return `This stream already has ${maxViewers} viewers, its limit. Try again later.`;
+    }
+    return null;
+  }
+
+  private whep(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').replace(/^https?:\/\/[^/?#]*/i, '').split('?')[0];
+    const at = path.lastIndexOf('/whep');
+    const cors = this.options.cors ?? null;
+    serveWhep(req, res, {
+      endpoint: this.options.whep!,
+      basePath: path.slice(0, at + 5),
+      session: path.length > at + 5 ? path.slice(at + 6) : null,
+      address: remoteAddress(req.socket),
+      refusal: (address) => {
+        const refused = this.refusal(address);
+        if (refused) return refused;
+        // The upload budget counts a WebRTC viewer as an HTTP one: the same frames go out.
+        const overBudget = this.options.outputs?.refusal() ?? null;
+        if (overBudget) this.refusedCount += 1;
+        return overBudget?.trim() ?? null;
+      },
+      corsOrigin: cors && req.headers.origin === cors ? cors : null,
+    });
   }
 
   private onClientError(error: NodeJS.ErrnoException, socket: Socket): void {

@@ -119,7 +119,10 @@ function readTrackEntry(buf: Buffer, start: number, end: number, absoluteOffset:
   let number = 0;
   let type = 0;
   let codecId = '';
-  const details: Pick<TrackInfo, 'width' | 'height' | 'sampleRate' | 'channels' | 'codecPrivateHash'> = {};
+  const details: Pick<
+    TrackInfo,
+    'width' | 'height' | 'sampleRate' | 'channels' | 'codecPrivateHash' | 'codecPrivate'
+  > = {};
   for (const child of children(buf, start, end, ID.TrackEntry, absoluteOffset)) {
     const at = child.dataStart;
     const uint = (): number =>
@@ -138,6 +141,7 @@ function readTrackEntry(buf: Buffer, start: number, end: number, absoluteOffset:
         details.codecPrivateHash = createHash('sha1')
           .update(buf.subarray(at, at + child.size))
           .digest('hex');
+        details.codecPrivate = buf.subarray(at, at + child.size);
         break;
       case ID.Video:
         for (const v of children(buf, at, at + child.size, ID.Video, absoluteOffset)) {

@@ -19,6 +19,8 @@ export interface TrackInfo {
    * spliced into the running one only when this is unchanged.
    */
   codecPrivateHash?: string;
+  /** CodecPrivate itself (H.264's avcC, Opus's OpusHead), shared with the header's bytes. */
+  codecPrivate?: Buffer;
 }
 
 export interface InitHeader {

@@ -32,6 +32,21 @@ export const DEFAULT_PUBLISHER_OPTIONS: PublisherOptions = {
 const RATE_WINDOW_MS = 3000;
 
 /**
+ * What the Publisher needs of a viewer: an HTTP `Viewer`, or one on another transport (a WebRTC
+ * peer, server/webrtc/webrtc-viewer.ts) that gets the same join, fan-out, cap and /status entry.
+ */
+export interface LiveViewer {
+  readonly started: boolean;
+  readonly isClosed: boolean;
+  start(header: Buffer, burst: LiveCluster[]): void;
+  push(cluster: LiveCluster): void;
+  end(): void;
+  close(reason: ViewerCloseReason): void;
+  info(): ViewerInfo;
+  once(event: 'close', listener: (reason: ViewerCloseReason) => void): unknown;
+}
+
+/**
  * Fans the live stream out: holds the init header and the newest GOPs, starts new viewers at the
  * latest keyframe, and hands every cluster to every live viewer as soon as it is complete.
  *
@@ -40,9 +55,9 @@ const RATE_WINDOW_MS = 3000;
 export class Publisher extends EventEmitter {
   private readonly options: PublisherOptions;
   private readonly ring: SegmentRing;
-  private readonly viewers = new Map<string, Viewer>();
   /** Consumers that are not HTTP viewers (a recording, a push): fed the same way, never counted as viewers. */
   private readonly outputs = new Set<Viewer>();
+  private readonly viewers = new Map<string, LiveViewer>();
   /** Connected viewers per remote address, for a cap per address. */
   private readonly perAddress = new Map<string, number>();
   private initHeader: InitHeader | null = null;
@@ -114,6 +129,17 @@ export class Publisher extends EventEmitter {
   /** Attaches a viewer to `sink` (an HTTP response socket whose headers are already written). */
   addViewer(meta: ViewerMeta, sink: Writable, framing: Framing = 'close'): Viewer {
     const viewer = new Viewer(meta, sink, this.options.policy, this.options.now, framing);
+    this.attach(meta, viewer);
+    return viewer;
+  }
+
+  /** The clusters from the latest keyframe to now: what a viewer needs to show the picture at once. */
+  currentGop(): LiveCluster[] {
+    return this.ring.startBurst(0);
+  }
+
+  /** Adds a viewer on any transport: counted, fed and listed as an HTTP viewer is. */
+  attach<V extends LiveViewer>(meta: ViewerMeta, viewer: V): V {
     this.viewers.set(meta.id, viewer);
     this.perAddress.set(meta.address, this.viewersFrom(meta.address) + 1);
     viewer.once('close', (reason: ViewerCloseReason) => {

@@ -1,0 +1,32 @@
+import { WebRtcError } from './errors.js';
+
+/** UDP ports for WebRTC, both ends included. */
+export type PortRange = readonly [number, number];
+
+export const PORT_RANGE_TEXT = 'two ports from 1024 to 65535, low-high, e.g. 40000-40100';
+
+/** Why `text` is not a port range (`A-B`), or null when it is one (or empty: any free port). */
+export function portRangeProblem(text: string): string | null {
+  if (text === '') return null;
+  const match = /^(\d{4,5})-(\d{4,5})$/.exec(text);
+  const low = match ? Number(match[1]) : NaN;
+  const high = match ? Number(match[2]) : NaN;
+  if (!match || low < 1024 || high > 65535 || low > high) {
+    return `WebRTC ports must be ${PORT_RANGE_TEXT}; got "${text}".`;
+  }
+  return null;
+}
+
+/** `A-B` → [A, B]; '' → null (any free port). Throws BAD_PORT_RANGE. */
+export function parsePortRange(text: string): PortRange | null {
+  const problem = portRangeProblem(text);
+  if (problem)
+    throw new WebRtcError(
+      'BAD_PORT_RANGE',
+      problem,
+      'Use --webrtc-ports 40000-40100 (any two ports, low first).',
+    );
+  if (text === '') return null;
+  const [low, high] = text.split('-').map(Number);
+  return [low, high];
+}

@@ -1,0 +1,134 @@
+/**
+ * WHEP sessions (RFC 9725): an SDP offer in, a WebRTC viewer and an SDP answer out, and the session
+ * ended by DELETE. Everything that can be checked is checked before a peer connection exists, so a
+ * bad offer allocates nothing. ICE gathers host candidates only (no STUN, no TURN: nothing leaves the
+ * LAN) on UDP ports from the configured range; the answer carries them all (no trickle).
+ */
+import { randomBytes } from 'node:crypto';
+import { RTCPeerConnection, RTCRtpCodecParameters, type RTCRtpSender } from 'werift';
+import type { Publisher } from '../stream/publisher.js';
+import type { ViewerMeta } from '../stream/viewer.js';
+import { WebRtcError } from './errors.js';
+import { checkOffer } from './offer.js';
+import type { PortRange } from './ports.js';
+import { RtpTimeline, webRtcTracks } from './rtp-timeline.js';
+import { DEFAULT_WEBRTC_VIEWER_OPTIONS, WebRtcViewer, type WebRtcViewerOptions } from './webrtc-viewer.js';
+
+export interface WhepOptions {
+  portRange: PortRange | null;
+  viewer: WebRtcViewerOptions;
+  /** RTP payload bytes at most: 1200 keeps SRTP packets under any LAN's MTU, tunnels included. */
+  maxPayloadBytes: number;
+}
+
+export const DEFAULT_WHEP_OPTIONS: WhepOptions = {
+  portRange: null,
+  viewer: DEFAULT_WEBRTC_VIEWER_OPTIONS,
+  maxPayloadBytes: 1200,
+};
+
+export class WhepEndpoint {
+  private readonly sessions = new Map<string, WebRtcViewer>();
+  private readonly options: WhepOptions;
+
+  constructor(
+    private readonly publisher: Publisher,
+    options: Partial<WhepOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_WHEP_OPTIONS, ...options };
+  }
+
+  /**
+   * Answers an offer. Throws WebRtcError: NO_STREAM (nothing to send yet), UNSUPPORTED_STREAM (the
+   * stream is not H.264 + Opus), BAD_OFFER, NO_H264. The caller has checked the viewer cap.
+   */
+  async answer(offer: string, meta: Omit<ViewerMeta, 'id'>): Promise<{ id: string; sdp: string }> {
+    const header = this.publisher.header;
+    const tracks = webRtcTracks(header);
+    const checked = checkOffer(offer, tracks.avc.profileLevelId);
+    const [low, high] = this.options.portRange ?? [undefined, undefined];
+    const pc = new RTCPeerConnection({
+      codecs: {
+        video: [
+          new RTCRtpCodecParameters({
+            mimeType: 'video/H264',
+            clockRate: 90000,
+            rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }],
+            parameters: `profile-level-id=${checked.video.profileLevelId ?? '42e01f'};packetization-mode=1;level-asymmetry-allowed=1`,
+          }),
+        ],
+        audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
+      },
+      iceServers: [],
+      iceUseIpv6: false,
+      ...(low !== undefined && high !== undefined ? { icePortRange: [low, high] as [number, number] } : {}),
+    });
+    try {
+      await pc.setRemoteDescription({ type: 'offer', sdp: checked.sdp });
+      const senders: { video?: RTCRtpSender; audio?: RTCRtpSender } = {};
+      for (const transceiver of pc.getTransceivers()) {
+        if (transceiver.mid === checked.video.mid) {
+          transceiver.setDirection('sendonly');
+          senders.video = transceiver.sender;
+        } else if (tracks.audio && checked.audio && transceiver.mid === checked.audio.mid) {
+          transceiver.setDirection('sendonly');
+          senders.audio = transceiver.sender;
+        } else {
+          transceiver.setDirection('inactive');
+        }
+      }
+      await pc.setLocalDescription(await pc.createAnswer());
+      const sdp = pc.localDescription?.sdp;
+      if (!sdp) throw new Error('no local description after setLocalDescription');
+      const id = randomBytes(12).toString('base64url');
+      const random = randomBytes(8);
+      const timeline = new RtpTimeline(
+        tracks,
+        header!,
+        { maxPayloadBytes: this.options.maxPayloadBytes },
+        { video: random.readUInt32BE(0), audio: random.readUInt32BE(4) },
+      );
+      const viewer = new WebRtcViewer(
+        { ...meta, id },
+        pc,
+        senders,
+        timeline,
+        () => this.publisher.currentGop(),
+        this.options.viewer,
+      );
+      this.sessions.set(id, viewer);
+      viewer.once('close', () => this.sessions.delete(id));
+      this.publisher.attach(viewer.meta, viewer);
+      return { id, sdp };
+    } catch (error) {
+      await pc.close().catch(() => undefined);
+      if (error instanceof WebRtcError) throw error;
+      throw new WebRtcError(
+        'BAD_OFFER',
+        `The offer could not be answered: ${error instanceof Error ? error.message : String(error)}.`,
+        'Send an SDP offer from a WebRTC stack with a recvonly H.264 video transceiver.',
+        { cause: error },
+      );
+    }
+  }
+
+  /** Ends a session (DELETE). False when there is no such session. */
+  end(id: string): boolean {
+    const viewer = this.sessions.get(id);
+    if (!viewer) return false;
+    viewer.close('client closed');
+    return true;
+  }
+
+  has(id: string): boolean {
+    return this.sessions.has(id);
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  closeAll(): void {
+    for (const viewer of [...this.sessions.values()]) viewer.close('server stopped');
+  }
+}
