@@ -133,6 +133,8 @@ export interface Settings {
    * empty for the screen. `mkvcast share --window` finds it by title.
    */
   window: string;
+  /** UDP ports for WebRTC viewers, `low-high` (e.g. `40000-40100`); empty for any free port. */
+  webrtcPorts: string;
 }
 
 /** One field's problem, for a UI to show next to that field. */

@@ -45,6 +45,7 @@ Options:
   --cors ORIGIN      let pages from ORIGIN (e.g. http://192.168.1.5:3000) read the stream
                      and /status from their scripts (default: no other origin may)
   --token VALUE      the viewer token in the link (default: a new random one each run; 'none' for no token)
+  --webrtc-ports A-B UDP ports for WebRTC viewers (browsers), e.g. 40000-40100 (default: any free port)
   --encoder NAME     libx264 (default) or a hardware encoder that works here (h264_vaapi, h264_nvenc, …)
   --ffmpeg PATH      the ffmpeg binary (default: FFMPEG_PATH, then ffmpeg on PATH)
   --record FILE      also write the stream to FILE (Matroska; a new screen size starts FILE-2.mkv)
@@ -127,6 +128,7 @@ function settingsFromFlags(values: Record<string, string | boolean | string[] | 
     region: values.region,
     outputSize: values.size,
     window: values.window,
+    webrtcPorts: values['webrtc-ports'],
   };
   const { settings, errors } = validateSettings(input, DEFAULT_SETTINGS);
   if (errors.length > 0) {
@@ -137,6 +139,7 @@ function settingsFromFlags(values: Record<string, string | boolean | string[] | 
       ffmpegPath: 'ffmpeg',
       maxUploadMbit: 'max-upload',
       outputSize: 'size',
+      webrtcPorts: 'webrtc-ports',
     };
     throw new ShareUsageError(errors.map((e) => `--${flag[e.field] ?? e.field}: ${e.message}`).join('\n'));
   }
@@ -246,6 +249,7 @@ export async function share(argv: string[]): Promise<void> {
       cors: { type: 'string' },
       token: { type: 'string' },
       encoder: { type: 'string' },
+      'webrtc-ports': { type: 'string' },
       ffmpeg: { type: 'string' },
       record: { type: 'string' },
       push: { type: 'string', multiple: true },

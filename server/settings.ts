@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { FieldError, Quality, Settings } from './api.js';
 import { regionSyntaxProblem } from './region.js';
+import { portRangeProblem } from './webrtc/ports.js';
 
 /** A fresh viewer token: 22 URL-safe characters (128 random bits). */
 export function newToken(): string {
@@ -23,6 +24,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   region: '',
   outputSize: 'native',
   window: '',
+  webrtcPorts: '',
 });
 
 const QUALITIES: readonly Quality[] = ['text', 'balanced', 'motion', 'text444'];
@@ -82,6 +84,8 @@ const CHECKS: { [K in keyof Settings]: Check } = {
     typeof v === 'string' && v.length <= 256 && !v.includes('\0')
       ? null
       : 'The window must be a window id or title.',
+  webrtcPorts: (v) =>
+    typeof v === 'string' ? portRangeProblem(v) : 'WebRTC ports must be a range such as 40000-40100.',
 };
 
 /**

@@ -15,9 +15,17 @@ const PLAYER_SCRIPT = `
   if (!video) return;
   const src = video.dataset.src;
   let retryTimer = 0;
+  let stopped = false;
   const start = () => {
+    stopped = false;
+    video.srcObject = null;
     video.src = src + (src.includes('?') ? '&' : '?') + 't=' + Date.now();
     video.play().catch(() => {});
+  };
+  // The WebRTC script (below) plays first when it can, and starts or stops this player.
+  window.mkvcastMatroska = {
+    start,
+    stop: () => { stopped = true; clearTimeout(retryTimer); video.removeAttribute('src'); video.load(); },
   };
   setInterval(() => {
     const b = video.buffered;
@@ -27,6 +35,7 @@ const PLAYER_SCRIPT = `
     else video.playbackRate = ahead > 0.5 ? 1.25 : 1;
   }, 250);
   const retry = (why) => {
+    if (stopped) return;
     if (note) note.textContent = why + ' Retrying…';
     clearTimeout(retryTimer);
     retryTimer = setTimeout(start, 2000);
@@ -50,7 +59,87 @@ const PLAYER_SCRIPT = `
       navigator.clipboard.writeText(button.dataset.copy).then(() => { button.textContent = 'Copied'; }, () => {});
     });
   }
-  start();
+  if (!video.dataset.whep) start();
+})();
+`;
+
+/**
+ * WebRTC first (WHEP, RFC 9725: one POST with the offer, the answer back, DELETE on leaving), the
+ * Matroska <video> when WebRTC fails, with a line that says which plays and a button for the other.
+ * Non-trickle: the offer goes once ICE has gathered this browser's host candidates.
+ */
+const WEBRTC_SCRIPT = `
+(() => {
+  const video = document.getElementById('player');
+  const line = document.getElementById('transport');
+  const label = document.getElementById('transport-label');
+  const other = document.getElementById('transport-switch');
+  if (!video || !video.dataset.whep || !line) return;
+  const whep = video.dataset.whep;
+  let pc = null;
+  let session = null;
+  let mode = '';
+  const say = (text, button) => {
+    label.textContent = text;
+    other.textContent = button;
+    line.hidden = false;
+  };
+  const hangUp = () => {
+    if (session) fetch(session, { method: 'DELETE', keepalive: true }).catch(() => {});
+    session = null;
+    if (pc) pc.close();
+    pc = null;
+  };
+  const matroska = (why) => {
+    hangUp();
+    mode = 'mkv';
+    window.mkvcastMatroska.start();
+    say('Playing the Matroska stream' + (why ? ' (WebRTC: ' + why + ')' : '') + '.', 'Try WebRTC');
+  };
+  const webrtc = async () => {
+    window.mkvcastMatroska.stop();
+    mode = 'webrtc';
+    say('Connecting over WebRTC…', 'Play the Matroska stream');
+    const peer = new RTCPeerConnection({ iceServers: [] });
+    pc = peer;
+    peer.addTransceiver('video', { direction: 'recvonly' });
+    if (video.dataset.audio) peer.addTransceiver('audio', { direction: 'recvonly' });
+    const stream = new MediaStream();
+    peer.ontrack = (event) => {
+      // Render as soon as a frame is decoded, instead of building up a jitter buffer.
+      if ('jitterBufferTarget' in event.receiver) event.receiver.jitterBufferTarget = 0;
+      if ('playoutDelayHint' in event.receiver) event.receiver.playoutDelayHint = 0;
+      stream.addTrack(event.track);
+      video.srcObject = stream;
+      video.play().catch(() => {});
+    };
+    peer.onconnectionstatechange = () => {
+      if (pc !== peer) return;
+      if (peer.connectionState === 'failed') matroska('the connection failed');
+    };
+    await peer.setLocalDescription(await peer.createOffer());
+    await new Promise((resolve) => {
+      if (peer.iceGatheringState === 'complete') return resolve();
+      peer.onicegatheringstatechange = () => { if (peer.iceGatheringState === 'complete') resolve(); };
+      setTimeout(resolve, 1000);
+    });
+    const response = await fetch(whep, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: peer.localDescription.sdp });
+    const body = await response.text();
+    if (response.status !== 201) throw new Error(body.trim() || 'the server answered ' + response.status);
+    session = new URL(response.headers.get('Location'), location.href).href;
+    await peer.setRemoteDescription({ type: 'answer', sdp: body });
+    const shown = await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), 6000);
+      video.addEventListener('playing', () => { clearTimeout(timer); resolve(true); }, { once: true });
+    });
+    if (pc !== peer) return;
+    if (!shown) throw new Error('no picture arrived');
+    say('Playing over WebRTC.', 'Play the Matroska stream');
+  };
+  const tryWebrtc = () => webrtc().catch((error) => { if (mode === 'webrtc') matroska(String(error.message || error)); });
+  other.addEventListener('click', () => (mode === 'webrtc' ? matroska('') : (hangUp(), tryWebrtc())));
+  addEventListener('pagehide', hangUp);
+  tryWebrtc();
 })();
 `;
 
@@ -72,7 +161,9 @@ const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(
 /** The landing page's Content-Security-Policy: its own script and style, media from this server only. */
 export const LANDING_CSP = [
   "default-src 'none'",
-  `script-src ${sha256(PLAYER_SCRIPT)}`,
+  `script-src ${sha256(PLAYER_SCRIPT)} ${sha256(WEBRTC_SCRIPT)}`,
+  // WHEP: the offer is POSTed to this server.
+  "connect-src 'self'",
   `style-src ${sha256(STYLE)}`,
   "media-src 'self'",
   "base-uri 'none'",
@@ -94,6 +185,12 @@ export interface LandingInput {
   streamPath: string;
   tracks: TrackSummary[];
   live: boolean;
+  /**
+   * WebRTC: the WHEP path relative to the page (`whep`), or null when this server has none; `webrtcUnsupported`
+   * is why this stream cannot go over WebRTC (HEVC, AAC, …), shown on the page.
+   */
+  whepPath?: string | null;
+  webrtcUnsupported?: string | null;
 }
 
 export function landingPage(input: LandingInput): string {
@@ -109,14 +206,22 @@ export function landingPage(input: LandingInput): string {
     ['ffplay', `ffplay -fflags nobuffer -flags low_delay -framedrop ${input.streamUrl}`],
   ];
   const src = escapeHtml(input.streamPath);
+  const whep = input.whepPath && !input.webrtcUnsupported && !soundOnly ? escapeHtml(input.whepPath) : null;
+  const webrtcData = whep ? ` data-whep="${whep}"${audio ? ' data-audio="1"' : ''}` : '';
   const media = soundOnly
     ? `<audio id="player" data-src="${src}" controls autoplay muted></audio>`
-    : `<video id="player" data-src="${src}" controls autoplay muted playsinline></video>`;
+    : `<video id="player" data-src="${src}"${webrtcData} controls autoplay muted playsinline></video>`;
+  const transport = whep
+    ? '<p id="transport" hidden><span id="transport-label"></span> <button type="button" id="transport-switch"></button></p>'
+    : input.whepPath && input.webrtcUnsupported
+      ? `<p id="transport">Playing the Matroska stream: ${escapeHtml(input.webrtcUnsupported)}</p>`
+      : '';
   const soundBar = audio
     ? `<div class="sound">${soundOnly ? '<span class="sound-only" id="sound-only">Sound only: this stream has no picture.</span>' : ''}<button type="button" id="sound">Play sound</button></div>`
     : '';
   const player = playable
     ? `${media}
+${transport}
 ${soundBar}
 <p id="player-note" aria-live="polite">${input.live ? '' : 'Waiting for the stream to start…'}</p>`
     : `<p class="note">This stream is ${escapeHtml(video?.codec.toUpperCase() ?? '')}, which browsers do not play from a live stream. Open the link in VLC or mpv instead.</p>`;
@@ -141,6 +246,7 @@ ${commands
   .join('\n')}
 <p>In VLC you can also use Media → Open Network Stream and paste the link.</p>
 <script>${PLAYER_SCRIPT}</script>
+<script>${WEBRTC_SCRIPT}</script>
 </body>
 </html>
 `;

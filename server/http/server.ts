@@ -11,6 +11,8 @@ import { linkHost } from './links.js';
 import { clientName } from './user-agent.js';
 import type { WhepEndpoint } from '../webrtc/whep.js';
 import { serveWhep } from './whep-route.js';
+import { WebRtcError } from '../webrtc/errors.js';
+import { webRtcTracks } from '../webrtc/rtp-timeline.js';
 
 export interface StreamServerOptions {
   host: string;
@@ -302,6 +304,7 @@ export class StreamServer {
       streamPath: 'live.mkv',
       tracks: header?.tracks ?? [],
       live: header !== null,
+      ...this.webrtcOnLanding(),
     });
     res.writeHead(200, {
       ...SECURITY_HEADERS,
@@ -311,6 +314,18 @@ export class StreamServer {
       'Content-Security-Policy': LANDING_CSP,
     });
     res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  /** What the landing page says of WebRTC: where WHEP is, or why this stream cannot use it. */
+  private webrtcOnLanding(): { whepPath: string | null; webrtcUnsupported: string | null } {
+    if (!this.options.whep) return { whepPath: null, webrtcUnsupported: null };
+    try {
+      webRtcTracks(this.options.publisher.header);
+      return { whepPath: 'whep', webrtcUnsupported: null };
+    } catch (error) {
+      const unsupported = error instanceof WebRtcError && error.code === 'UNSUPPORTED_STREAM';
+      return { whepPath: 'whep', webrtcUnsupported: unsupported ? error.message : null };
+    }
   }
 
   private contentType(): string {

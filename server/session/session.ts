@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events';
+import { parsePortRange } from '../webrtc/ports.js';
+import { WhepEndpoint } from '../webrtc/whep.js';
 import type {
   FieldError,
   ScreenInfo,
@@ -232,6 +234,7 @@ export class SharingSession extends EventEmitter {
             },
           refusal: () => this.outputs?.refusal() ?? null,
         },
+        whep: new WhepEndpoint(publisher, { portRange: parsePortRange(settings.webrtcPorts) }),
         source: () => ({
           state: this.current.kind === 'live' ? 'live' : this.current.kind === 'error' ? 'error' : 'waiting',
           input: `screen ${this.capture?.screen.id ?? ''} ${this.deps.display}`.trim(),
