@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 export type MediaKind =
-  'h264-aac' | 'vp9-opus' | 'vp8-vorbis' | 'hevc-aac' | 'av1-opus' | 'opus-only' | 'aac-only';
+  'h264-aac' | 'h264-opus' | 'vp9-opus' | 'vp8-vorbis' | 'hevc-aac' | 'av1-opus' | 'opus-only' | 'aac-only';
 
 export interface MediaOptions {
   /** Length in seconds (default 3). */
@@ -127,6 +127,11 @@ function recipe(kind: MediaKind, o: ResolvedOptions): Recipe {
     case 'h264-aac': {
       const x264 = `-c:v libx264 -preset ultrafast -tune zerolatency -g ${g} -keyint_min ${g} -sc_threshold 0`;
       return { format: 'matroska', video: [...args(`${x264} -pix_fmt yuv420p`), ...rate], audio: aac };
+    }
+    case 'h264-opus': {
+      // What WebRTC viewers can take as it is (H.264 + Opus).
+      const x264 = `-c:v libx264 -preset ultrafast -tune zerolatency -g ${g} -keyint_min ${g} -sc_threshold 0`;
+      return { format: 'matroska', video: [...args(`${x264} -pix_fmt yuv420p`), ...rate], audio: opus };
     }
     case 'vp9-opus':
       return { format: 'webm', video: [...args('-c:v libvpx-vp9 -row-mt 1'), ...vpx], audio: opus };

@@ -50,6 +50,7 @@ export class WebRtcViewer extends EventEmitter {
   private lastRtcpMs: number;
   private lastPictureMs = -Infinity;
   private plis = 0;
+  private failures = 0;
   private rttMs: number | null = null;
   private lossPercent: number | null = null;
   private readonly timer: NodeJS.Timeout;
@@ -98,7 +99,18 @@ export class WebRtcViewer extends EventEmitter {
 
   push(cluster: LiveCluster): void {
     if (this.closed || !this.connected || this.ended) return;
-    this.send(this.timeline.packets(cluster, this.options.now()));
+    let packets: RtpOut[];
+    try {
+      packets = this.timeline.packets(cluster, this.options.now());
+    } catch (error) {
+      // A block this viewer cannot packetize (a damaged frame) must not stop the Publisher's fan-out:
+      // this viewer waits for the next keyframe, the others go on.
+      this.failures += 1;
+      this.timeline.waitForKeyframe();
+      this.emit('packetize-error', error);
+      return;
+    }
+    this.send(packets);
   }
 
   end(): void {
@@ -149,7 +161,12 @@ export class WebRtcViewer extends EventEmitter {
     const now = this.options.now();
     this.lastPictureMs = now;
     this.timeline.waitForKeyframe();
-    for (const cluster of this.currentGop()) this.send(this.timeline.packets(cluster, now, true));
+    try {
+      for (const cluster of this.currentGop()) this.send(this.timeline.packets(cluster, now, true));
+    } catch {
+      this.failures += 1;
+      this.timeline.waitForKeyframe();
+    }
   }
 
   private pictureLost(): void {
