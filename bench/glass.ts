@@ -158,7 +158,7 @@ function cpuTicks(pid: number): number {
   }
 }
 
-async function startShare(xvfb: Xvfb, fps: number): Promise<{ child: ChildProcess; url: string }> {
+export async function startShare(xvfb: Xvfb, fps: number): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const child = spawnTracked(
     process.execPath,
@@ -191,7 +191,7 @@ async function startShare(xvfb: Xvfb, fps: number): Promise<{ child: ChildProces
   return { child, url };
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const closed = new Promise((resolve) => child.once('close', resolve));
   child.kill('SIGINT');

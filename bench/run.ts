@@ -42,6 +42,7 @@ import {
   type QualityRow,
 } from './quality.js';
 import { makeTestset, CLIP_NAMES } from './testset.js';
+import { benchWebRtc, webrtcSection, type WebRtcBenchResult } from './webrtc.js';
 import { renderReport, type BenchConfig, type CpuPair, type ProfiledRun } from './report.js';
 import { runScenario, type ScenarioOptions, type ScenarioResult } from './scenario.js';
 import { framingOf, type TargetKind } from './targets.js';
@@ -353,6 +354,12 @@ async function main(): Promise<void> {
     if (!cfg.quick) presetLatency = await benchPresetLatency(['5000', 'text', 'balanced', 'motion'], 10, 3);
   }
 
+  let webrtc: WebRtcBenchResult | null = null;
+  if (cfg.glass) {
+    progress('WebRTC viewers: glass to glass and join in Chromium (bench/webrtc.ts)…');
+    webrtc = await benchWebRtc();
+  }
+
   let faults: FaultsResult | null = null;
   if (cfg.faults) {
     progress('encoder faults: recovery after SIGKILL and SIGSTOP (bench/faults.ts)…');
@@ -397,6 +404,7 @@ async function main(): Promise<void> {
     glassSection(glass) +
     waylandSection(wayland) +
     qualitySection(quality, presetLatency, qualitySeconds) +
+    webrtcSection(webrtc) +
     faultsSection(faults) +
     abuseSection(abuse) +
     relaySection(relay) +

@@ -1,0 +1,212 @@
+/**
+ * WebRTC viewers, measured: glass to glass in Chromium over WebRTC (WHEP from the landing page), in
+ * Chromium over the Matroska <video>, and in an ffmpeg viewer, watching the same `mkvcast share`
+ * one after another; and the join time, from a page load to its first frame over WebRTC.
+ *
+ * Latency: the Xvfb root window is painted a new colour; each viewer notes when a frame of that colour
+ * is shown (pages: requestVideoFrameCallback, 1×1 canvas; ffmpeg: every frame decoded to one pixel).
+ *
+ *   node dist/bench/webrtc.js [--quick]     prints JSON; run.ts puts it into docs/benchmarks.md
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../support/browser.js';
+import { killAll, waitFor } from '../support/processes.js';
+import { frameAfter, sampleFrames, transportLine } from '../support/webrtc-page.js';
+import { startXvfb } from '../support/xvfb.js';
+import { type LatencyResult, pixelViewer, startShare, stopChild, summarise } from './glass.js';
+
+const PALETTE: [string, number[]][] = [
+  ['#ff0000', [255, 0, 0]],
+  ['#00ff00', [0, 255, 0]],
+  ['#0000ff', [0, 0, 255]],
+  ['#ffffff', [255, 255, 255]],
+  ['#000000', [0, 0, 0]],
+  ['#ffff00', [255, 255, 0]],
+];
+
+export interface WebRtcBenchResult {
+  width: number;
+  height: number;
+  fps: number;
+  webrtc: LatencyResult;
+  matroska: LatencyResult;
+  ffmpeg: LatencyResult;
+  /** WebRTC p50 / ffmpeg p50. */
+  ratio: number;
+  /** Page load (navigation start) to the first frame shown over WebRTC. */
+  join: LatencyResult;
+}
+
+const near = (a: number[], b: number[]): boolean => a.every((v, i) => Math.abs(v - b[i]) < 64);
+
+/** Records, in the page, when its first video frame is shown (ms after navigation start). */
+const FIRST_FRAME = `
+document.addEventListener('DOMContentLoaded', () => {
+  const video = document.getElementById('player');
+  if (video) video.requestVideoFrameCallback(() => { window.__firstFrameMs = performance.now(); });
+});`;
+
+export async function benchWebRtc(options: { quick?: boolean } = {}): Promise<WebRtcBenchResult> {
+  const rounds = options.quick ? 8 : 20;
+  const joins = options.quick ? 4 : 10;
+  const [width, height, fps] = [1280, 720, 30];
+  const xvfb = await startXvfb([{ width, height }]);
+  // Two pages play at once: neither may be throttled as a background tab.
+  const browser = await launchChromium([
+    '--autoplay-policy=no-user-gesture-required',
+    '--disable-renderer-backgrounding',
+    '--disable-background-timer-throttling',
+    '--disable-backgrounding-occluded-windows',
+  ]);
+  try {
+    const share = await startShare(xvfb, fps);
+    const landing = share.url.replace(/live\.mkv$/, '');
+    const context = await browser.newContext();
+    const open = async (transport: 'webrtc' | 'matroska'): Promise<Page> => {
+      const page = await context.newPage();
+      await page.goto(landing);
+      await waitFor('WebRTC', async () => (await transportLine(page)) === 'Playing over WebRTC.', {
+        timeoutMs: 20_000,
+      }).catch(async (e) => {
+        throw new Error(`${String(e)}: ${await transportLine(page)}`);
+      });
+      if (transport === 'matroska') {
+        await page.click('#transport-switch');
+        await waitFor(
+          'the Matroska <video>',
+          async () => (await transportLine(page)).startsWith('Playing the Matroska'),
+          {
+            timeoutMs: 20_000,
+          },
+        );
+        await waitFor(
+          'the <video> to play',
+          () => page.evaluate<boolean>('document.getElementById("player").readyState >= 2'),
+          {
+            timeoutMs: 20_000,
+          },
+        );
+      }
+      await sampleFrames(page);
+      return page;
+    };
+    // One viewer at a time: on a 2-core machine a second decoder (a 720p <video>) would slow the others.
+    const latencies = { webrtc: [] as number[], matroska: [] as number[], ffmpeg: [] as number[] };
+    let index = 0;
+    const measure = async (
+      what: keyof typeof latencies,
+      find: (drawnMs: number, rgb: number[]) => Promise<number | null>,
+      timeoutMs = 3000,
+    ) => {
+      for (let i = 0; i < rounds; i++) {
+        index = (index + 1 + Math.floor(Math.random() * (PALETTE.length - 1))) % PALETTE.length;
+        const [name, rgb] = PALETTE[index];
+        await xvfb.paint(name);
+        const drawnMs = Date.now();
+        try {
+          latencies[what].push(await waitFor(what, () => find(drawnMs, rgb), { timeoutMs, intervalMs: 5 }));
+        } catch {
+          latencies[what].push(timeoutMs); // a missed colour counts as the timeout
+        }
+        await sleep(150 + Math.random() * 150);
+      }
+    };
+    const inPage = (page: Page) => async (drawnMs: number, rgb: number[]) => {
+      const frame = await frameAfter(page, drawnMs, rgb);
+      return frame ? frame.atMs - drawnMs : null;
+    };
+
+    const ffmpeg = pixelViewer(share.url);
+    await waitFor('the ffmpeg viewer', () => ffmpeg.frames.length > 0, { timeoutMs: 15_000 });
+    // pixelViewer stamps frames with performance.now(); the pages with epoch ms.
+    const offsetMs = Date.now() - performance.now();
+    await measure('ffmpeg', async (drawnMs, rgb) => {
+      const frame = ffmpeg.frames.find((f) => f.atMs + offsetMs >= drawnMs && near(f.rgb, rgb));
+      return frame ? frame.atMs + offsetMs - drawnMs : null;
+    });
+    ffmpeg.child.kill('SIGKILL');
+
+    const webrtcPage = await open('webrtc');
+    await sleep(1000);
+    await measure('webrtc', inPage(webrtcPage));
+    await webrtcPage.close();
+
+    const matroskaPage = await open('matroska');
+    await sleep(3000); // let the <video> settle at its live edge
+    // The <video> runs seconds behind on a loaded machine: a longer wait, so that it is measured.
+    await measure('matroska', inPage(matroskaPage), 8000);
+    await matroskaPage.close();
+
+    // Join: fresh pages, one at a time, each from navigation start to its first frame.
+    const joinMs: number[] = [];
+    const joinContext = await browser.newContext();
+    await joinContext.addInitScript(FIRST_FRAME);
+    for (let i = 0; i < joins; i++) {
+      const page = await joinContext.newPage();
+      await page.goto(landing);
+      const first = await waitFor(
+        'the first frame',
+        async () => page.evaluate<number | null>('window.__firstFrameMs ?? null'),
+        { timeoutMs: 10_000, intervalMs: 20 },
+      ).catch(() => 10_000);
+      joinMs.push(first);
+      await page.close();
+      await sleep(300 + Math.random() * 700); // join at a random place in the GOP
+    }
+    await joinContext.close();
+    await context.close();
+    await stopChild(share.child);
+
+    const webrtc = summarise(latencies.webrtc);
+    const ffmpegResult = summarise(latencies.ffmpeg);
+    return {
+      width,
+      height,
+      fps,
+      webrtc,
+      matroska: summarise(latencies.matroska),
+      ffmpeg: ffmpegResult,
+      ratio: Math.round((webrtc.p50Ms / Math.max(ffmpegResult.p50Ms, 1)) * 100) / 100,
+      join: summarise(joinMs),
+    };
+  } finally {
+    await browser.close();
+    await killAll();
+    await xvfb.stop();
+  }
+}
+
+/** The report section for docs/benchmarks.md. */
+export function webrtcSection(result: WebRtcBenchResult | null): string {
+  if (!result) return '\n## WebRTC viewers\n\n_Not run (`--quick` or `--no-webrtc`)._\n';
+  const row = (name: string, r: LatencyResult): string =>
+    `| ${name} | ${r.p50Ms} | ${r.p95Ms} | ${r.maxMs} | ${r.samples} |`;
+  const verdict = (ok: boolean): string => (ok ? '**met**' : '**not met**');
+  return `
+## WebRTC viewers
+
+\`bench/webrtc.ts\`: \`mkvcast share\` of a ${result.width}×${result.height} Xvfb screen at ${result.fps} fps, watched at
+one after another (a second decoder would slow the others on this 2-core machine) by an ffmpeg viewer,
+Chromium over WebRTC (the landing page, WHEP) and Chromium over the Matroska \`<video>\`. The screen is painted a new colour; each viewer notes when a frame of it is shown. Join: a fresh
+page, from navigation start to its first frame over WebRTC, at a random place in the 1 s GOP.
+
+| viewer | p50 ms | p95 ms | max ms | samples |
+| --- | --- | --- | --- | --- |
+${row('Chromium, WebRTC', result.webrtc)}
+${row('Chromium, Matroska <video>', result.matroska)}
+${row('ffmpeg', result.ffmpeg)}
+${row('join (page load → first WebRTC frame)', result.join)}
+
+| goal | measured |  |
+| --- | --- | --- |
+| WebRTC p50 within 1.5× of ffmpeg | ${result.webrtc.p50Ms} ms vs ${result.ffmpeg.p50Ms} ms: ${result.ratio}× | ${verdict(result.ratio <= 1.5)} |
+| WebRTC p95 < 250 ms | ${result.webrtc.p95Ms} ms | ${verdict(result.webrtc.p95Ms < 250)} |
+| join p95 < 1.2 s | ${result.join.p95Ms} ms | ${verdict(result.join.p95Ms < 1200)} |
+`;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  console.log(JSON.stringify(await benchWebRtc({ quick: process.argv.includes('--quick') }), null, 2));
+}
