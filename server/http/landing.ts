@@ -113,9 +113,14 @@ const WEBRTC_SCRIPT = `
       video.srcObject = stream;
       video.play().catch(() => {});
     };
+    let lostTimer = 0;
     peer.onconnectionstatechange = () => {
       if (pc !== peer) return;
-      if (peer.connectionState === 'failed') matroska('the connection failed');
+      clearTimeout(lostTimer);
+      // The server ends a session when the stream's tracks change (a new picture size): connect again.
+      if (peer.connectionState === 'failed' || peer.connectionState === 'disconnected') {
+        lostTimer = setTimeout(() => { if (pc === peer) { hangUp(); tryWebrtc(); } }, 2000);
+      }
     };
     await peer.setLocalDescription(await peer.createOffer());
     await new Promise((resolve) => {
