@@ -41,9 +41,14 @@ const SAMPLE_FRAMES = `
     const [r, g, b] = ctx.getImageData(0, 0, 1, 1).data;
     frames.push({ atMs: performance.timeOrigin + performance.now(), rgb: [r, g, b] });
     if (frames.length > 2000) frames.splice(0, 1000);
-    video.requestVideoFrameCallback(onFrame);
+    handle = video.requestVideoFrameCallback(onFrame);
   };
-  video.requestVideoFrameCallback(onFrame);
+  let handle = video.requestVideoFrameCallback(onFrame);
+  // A new source (the Matroska player reconnecting) may drop the pending callback: ask again.
+  video.addEventListener('playing', () => {
+    video.cancelVideoFrameCallback(handle);
+    handle = video.requestVideoFrameCallback(onFrame);
+  });
 })()`;
 
 /**

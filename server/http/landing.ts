@@ -134,7 +134,8 @@ const WEBRTC_SCRIPT = `
     session = new URL(response.headers.get('Location'), location.href).href;
     await peer.setRemoteDescription({ type: 'answer', sdp: body });
     const shown = await new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), 6000);
+      // 'playing' may have come and gone unseen: a decoded frame from this connection counts too.
+      const timer = setTimeout(() => resolve(video.srcObject === stream && video.readyState >= 2), 6000);
       video.addEventListener('playing', () => { clearTimeout(timer); resolve(true); }, { once: true });
     });
     if (pc !== peer) return;
