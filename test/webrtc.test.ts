@@ -105,21 +105,39 @@ describe('mkvcast share seen in Chromium over WebRTC', { timeout: 120_000 }, () 
     assert.equal(await transportLine(page), 'Playing over WebRTC.');
   });
 
-  it('a page killed without DELETE is dropped within a few seconds, and its place freed', async () => {
-    const other = await context.newPage();
+  it('a page gone without its DELETE is dropped within a few seconds for its silence, and its place freed', async () => {
+    // Its own context: a renderer process of its own, so the crash takes no other page with it.
+    const otherContext = await browser.newContext();
+    const before = new Set(webrtcViewers(await status(base)).map((v) => v.id));
+    const other = await otherContext.newPage();
     await other.goto(base);
-    await waitFor('two webrtc viewers', async () => webrtcViewers(await status(base)).length === 2, {
-      timeoutMs: 15_000,
-      intervalMs: 100,
-    });
-    const cdp = await context.newCDPSession(other);
+    const added = await waitFor(
+      'a second webrtc viewer',
+      async () => webrtcViewers(await status(base)).find((v) => !before.has(v.id)),
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
+    // The page goes without its DELETE (blocked here, as a killed tab or a lost phone never sends it).
+    await otherContext.route('**/whep/**', (route) =>
+      route.request().method() === 'DELETE' ? route.abort() : route.continue(),
+    );
+    const droppedBefore = (await status(base)).dropped;
     const killedAt = Date.now();
-    // The crash is never answered: not awaited.
-    cdp.send('Page.crash').catch(() => undefined);
-    await waitFor('the killed page dropped', async () => webrtcViewers(await status(base)).length === 1, {
-      timeoutMs: 10_000,
-      intervalMs: 100,
-    });
+    await otherContext.close();
+    await waitFor(
+      'the killed page dropped',
+      async () => !webrtcViewers(await status(base)).some((v) => v.id === added.id),
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    assert.deepEqual(
+      webrtcViewers(await status(base)).map((v) => v.id),
+      [...before],
+      'the first page still watches',
+    );
+    assert.equal(
+      (await status(base)).dropped,
+      droppedBefore + 1,
+      'dropped for its silence, not ended by a DELETE',
+    );
     const goneMs = Date.now() - killedAt;
     assert.ok(goneMs < 8000, `dropped after ${goneMs} ms`);
   });
@@ -218,5 +236,73 @@ describe('WHEP errors on mkvcast serve leave nothing behind', { timeout: 60_000 
     });
     const diagnostics = await service.server.diagnostics();
     assert.equal(diagnostics.connections, 0);
+  });
+});
+
+describe('mkvcast serve of H.264 + Opus in Chromium over WebRTC', { timeout: 60_000 }, () => {
+  let service: ServeService;
+  let browser: Browser;
+
+  before(async () => {
+    const input = await makeMedia('h264-opus', { seconds: 4 });
+    service = new ServeService({
+      input,
+      host: '127.0.0.1',
+      port: 0,
+      maxViewers: 4,
+      maxLagMs: 2000,
+      fastStartSegments: 0,
+      token: null,
+      loop: true,
+    });
+    await service.start();
+    await service.ready;
+    browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
+  });
+  after(async () => {
+    await browser?.close();
+    await service?.stop();
+    await killAll();
+  });
+
+  it("the page's audio track carries the file's tone (Opus over RTP)", async () => {
+    const context = await browser.newContext();
+    await countPeers(context);
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${service.server.port}/`);
+    await waitFor(
+      'the page to play over WebRTC',
+      async () => (await transportLine(page)) === 'Playing over WebRTC.',
+      {
+        timeoutMs: 15_000,
+      },
+    );
+    // Played out loud (this browser may autoplay sound): the receiver measures the energy it plays.
+    await page.evaluate(`document.getElementById('player').muted = false`);
+    let last: unknown = null;
+    const audio = await waitFor(
+      'sound energy in the inbound audio',
+      async () => {
+        const stats = await page.evaluate<{ packets: number; energy: number } | null>(`(async () => {
+          let found = null;
+          (await window.__peers.at(-1).getStats()).forEach((s) => {
+            if (s.type === 'inbound-rtp' && s.kind === 'audio') found = { packets: s.packetsReceived, energy: s.totalAudioEnergy };
+          });
+          return found;
+        })()`);
+        last = stats;
+        return stats && stats.packets > 50 && stats.energy > 0 ? stats : null;
+      },
+      { timeoutMs: 10_000, intervalMs: 250 },
+    ).catch((error: Error) => assert.fail(`${error.message}; last audio stats ${JSON.stringify(last)}`));
+    assert.ok(audio.energy > 0);
+    await context.close();
+    await waitFor(
+      'the viewer gone after the page closed',
+      () => service.server.status().viewers.length === 0,
+      {
+        timeoutMs: 10_000,
+      },
+    );
   });
 });
