@@ -111,6 +111,13 @@ describe('mkvcast share seen in Chromium over WebRTC', { timeout: 120_000 }, () 
     const before = new Set(webrtcViewers(await status(base)).map((v) => v.id));
     const other = await otherContext.newPage();
     await other.goto(base);
+    await waitFor(
+      'the second page to play',
+      async () => (await transportLine(other)) === 'Playing over WebRTC.',
+      {
+        timeoutMs: 15_000,
+      },
+    );
     const added = await waitFor(
       'a second webrtc viewer',
       async () => webrtcViewers(await status(base)).find((v) => !before.has(v.id)),
@@ -127,7 +134,11 @@ describe('mkvcast share seen in Chromium over WebRTC', { timeout: 120_000 }, () 
       'the killed page dropped',
       async () => !webrtcViewers(await status(base)).some((v) => v.id === added.id),
       { timeoutMs: 10_000, intervalMs: 100 },
-    );
+    ).catch(async (error: Error) => {
+      assert.fail(
+        `${error.message}; viewers ${JSON.stringify(webrtcViewers(await status(base)))}; added ${added.id}`,
+      );
+    });
     assert.deepEqual(
       webrtcViewers(await status(base)).map((v) => v.id),
       [...before],

@@ -29,7 +29,8 @@ export interface WebRtcViewerOptions {
 export const DEFAULT_WEBRTC_VIEWER_OPTIONS: WebRtcViewerOptions = {
   join: 'current-gop',
   silentPeerMs: 4000,
-  connectTimeoutMs: 15_000,
+  // ICE and DTLS on a LAN take well under a second; a peer that never completes them holds a place.
+  connectTimeoutMs: 10_000,
   minPictureIntervalMs: 1000,
   now: () => performance.now(),
 };
