@@ -10,11 +10,14 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser.js';
 import { killAll, waitFor } from '../support/processes.js';
 import { frameAfter, sampleFrames, transportLine } from '../support/webrtc-page.js';
 import { startXvfb } from '../support/xvfb.js';
+import { makeMedia } from '../support/media.js';
+import { ServeService } from '../server/serve.js';
+import type { JoinMode } from '../server/webrtc/webrtc-viewer.js';
 import { type LatencyResult, pixelViewer, startShare, stopChild, summarise } from './glass.js';
 
 const PALETTE: [string, number[]][] = [
@@ -37,6 +40,8 @@ export interface WebRtcBenchResult {
   ratio: number;
   /** Page load (navigation start) to the first frame shown over WebRTC. */
   join: LatencyResult;
+  /** The same on `serve` of a 1 s GOP file, for each way a viewer can join. */
+  joinModes: Record<JoinMode, LatencyResult>;
 }
 
 const near = (a: number[], b: number[]): boolean => a.every((v, i) => Math.abs(v - b[i]) < 64);
@@ -47,6 +52,54 @@ document.addEventListener('DOMContentLoaded', () => {
   const video = document.getElementById('player');
   if (video) video.requestVideoFrameCallback(() => { window.__firstFrameMs = performance.now(); });
 });`;
+
+/** Page loads, one at a time at random places in the GOP, each from navigation start to its first frame. */
+async function joinTimes(browser: Browser, landing: string, loads: number): Promise<number[]> {
+  const joinMs: number[] = [];
+  const context = await browser.newContext();
+  await context.addInitScript(FIRST_FRAME);
+  for (let i = 0; i < loads; i++) {
+    const page = await context.newPage();
+    await page.goto(landing);
+    const first = await waitFor(
+      'the first frame',
+      async () => page.evaluate<number | null>('window.__firstFrameMs ?? null'),
+      { timeoutMs: 10_000, intervalMs: 20 },
+    ).catch(() => 10_000);
+    joinMs.push(first);
+    await page.close();
+    await sleep(300 + Math.random() * 700);
+  }
+  await context.close();
+  return joinMs;
+}
+
+/** Join time on `serve` (H.264 + Opus, 1 s GOP): the current GOP at once, or wait for the next keyframe. */
+async function joinModes(browser: Browser, loads: number): Promise<Record<JoinMode, LatencyResult>> {
+  const input = await makeMedia('h264-opus', { seconds: 6, width: 1280, height: 720 });
+  const result = {} as Record<JoinMode, LatencyResult>;
+  for (const mode of ['current-gop', 'next-keyframe'] as const) {
+    const service = new ServeService({
+      input,
+      host: '127.0.0.1',
+      port: 0,
+      maxViewers: 8,
+      maxLagMs: 2000,
+      fastStartSegments: 0,
+      token: null,
+      loop: true,
+      webrtcJoin: mode,
+    });
+    const { port } = await service.start();
+    await service.ready;
+    try {
+      result[mode] = summarise(await joinTimes(browser, `http://127.0.0.1:${port}/`, loads));
+    } finally {
+      await service.stop();
+    }
+  }
+  return result;
+}
 
 export async function benchWebRtc(options: { quick?: boolean } = {}): Promise<WebRtcBenchResult> {
   const rounds = options.quick ? 8 : 20;
@@ -140,24 +193,10 @@ export async function benchWebRtc(options: { quick?: boolean } = {}): Promise<We
     await matroskaPage.close();
 
     // Join: fresh pages, one at a time, each from navigation start to its first frame.
-    const joinMs: number[] = [];
-    const joinContext = await browser.newContext();
-    await joinContext.addInitScript(FIRST_FRAME);
-    for (let i = 0; i < joins; i++) {
-      const page = await joinContext.newPage();
-      await page.goto(landing);
-      const first = await waitFor(
-        'the first frame',
-        async () => page.evaluate<number | null>('window.__firstFrameMs ?? null'),
-        { timeoutMs: 10_000, intervalMs: 20 },
-      ).catch(() => 10_000);
-      joinMs.push(first);
-      await page.close();
-      await sleep(300 + Math.random() * 700); // join at a random place in the GOP
-    }
-    await joinContext.close();
+    const joinMs = await joinTimes(browser, landing, joins);
     await context.close();
     await stopChild(share.child);
+    const modes = await joinModes(browser, joins);
 
     const webrtc = summarise(latencies.webrtc);
     const ffmpegResult = summarise(latencies.ffmpeg);
@@ -170,6 +209,7 @@ export async function benchWebRtc(options: { quick?: boolean } = {}): Promise<We
       ffmpeg: ffmpegResult,
       ratio: Math.round((webrtc.p50Ms / Math.max(ffmpegResult.p50Ms, 1)) * 100) / 100,
       join: summarise(joinMs),
+      joinModes: modes,
     };
   } finally {
     await browser.close();
@@ -198,6 +238,8 @@ ${row('Chromium, WebRTC', result.webrtc)}
 ${row('Chromium, Matroska <video>', result.matroska)}
 ${row('ffmpeg', result.ffmpeg)}
 ${row('join (page load → first WebRTC frame)', result.join)}
+${row('join on serve, 1 s GOP: current GOP at once', result.joinModes['current-gop'])}
+${row('join on serve, 1 s GOP: wait for the next keyframe', result.joinModes['next-keyframe'])}
 
 | goal | measured |  |
 | --- | --- | --- |

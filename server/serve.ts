@@ -13,6 +13,7 @@ import { DEFAULT_VIEWER_POLICY } from './stream/viewer.js';
 import { checkOutputOptions, Outputs } from './output/outputs.js';
 import type { PortRange } from './webrtc/ports.js';
 import { WhepEndpoint } from './webrtc/whep.js';
+import { DEFAULT_WEBRTC_VIEWER_OPTIONS, type JoinMode } from './webrtc/webrtc-viewer.js';
 
 export interface ServeOptions {
   /** A file, `-` (or undefined) for stdin, a URL, or `tcp://HOST:PORT`. */
@@ -47,6 +48,8 @@ export interface ServeOptions {
   /** WebRTC viewers (WHEP): on unless false; UDP ports from `webrtcPorts` (any free one when null). */
   webrtc?: boolean;
   webrtcPorts?: PortRange | null;
+  /** How a WebRTC viewer joins (default: the current GOP at once); the bench compares the two. */
+  webrtcJoin?: JoinMode;
 }
 
 /** How long viewers get to receive the rest of their queue when serving stops. */
@@ -113,7 +116,10 @@ export class ServeService {
       whep:
         options.webrtc === false
           ? undefined
-          : new WhepEndpoint(this.publisher, { portRange: options.webrtcPorts ?? null }),
+          : new WhepEndpoint(this.publisher, {
+              portRange: options.webrtcPorts ?? null,
+              viewer: { ...DEFAULT_WEBRTC_VIEWER_OPTIONS, join: options.webrtcJoin ?? 'current-gop' },
+            }),
       ingest:
         ingest && options.ingestKey
           ? { key: options.ingestKey, handle: (req, res) => ingest.handle(req, res) }
