@@ -135,6 +135,32 @@ export interface Settings {
   window: string;
   /** UDP ports for WebRTC viewers, `low-high` (e.g. `40000-40100`); empty for any free port. */
   webrtcPorts: string;
+  /**
+   * Sound to share: `none`, `system` (what the speakers play), `mic` (the default microphone), or a
+   * device's name or id as listAudioDevices gives it.
+   */
+  audio: string;
+}
+
+/** A sound device that can be captured, as the sound server or ffmpeg names it. */
+export interface AudioDevice {
+  /** What ffmpeg opens: a PulseAudio source name, a dshow device name, an avfoundation index. */
+  id: string;
+  /** For people: `Built-in Audio Analog Stereo`, `Microphone (Realtek Audio)`, `BlackHole 2ch`. */
+  name: string;
+  /** `output`: what the speakers play (a monitor or loopback device); `input`: a microphone or line in. */
+  kind: 'output' | 'input';
+}
+
+/** The sound devices of this machine, and what `system` and `mic` mean here. */
+export interface AudioDeviceList {
+  devices: AudioDevice[];
+  /** The device `system` captures; null when there is none (say `notes` why). */
+  systemId: string | null;
+  /** The device `mic` captures; null when there is none. */
+  micId: string | null;
+  /** What a person should know, e.g. that system sound needs a loopback device on this OS. */
+  notes: string[];
 }
 
 /** One field's problem, for a UI to show next to that field. */
@@ -179,6 +205,11 @@ export interface SessionStats {
   restarts: number;
   /** Recording, pushes and upload. */
   outputs?: OutputsStatus;
+  /**
+   * The sound going out: the device's name, its level (dBFS, RMS over the last second; null before the
+   * first reading), and whether it is silence standing in for a device that went away.
+   */
+  audio?: { device: string; levelDb: number | null; silenced: boolean };
 }
 
 /** Everything the window knows at once: sent when it opens, then kept current by the subscriptions. */

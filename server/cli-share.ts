@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
 import { type CorsOriginError, parseCorsOrigin } from './http/cors.js';
 import type { Quality, SessionState, Settings, UploadInfo } from './api.js';
+import { AudioError } from './audio/errors.js';
+import { listAudioDevices } from './audio/listing.js';
+import { selectCaptureFfmpeg } from './ffmpeg/select.js';
 import { listX11Screens, x11Problem } from './screens.js';
 import type { OutputError } from './output/errors.js';
 import { checkOutputOptions } from './output/outputs.js';
@@ -47,6 +50,9 @@ Options:
   --token VALUE      the viewer token in the link (default: a new random one each run; 'none' for no token)
   --webrtc-ports A-B UDP ports for WebRTC viewers (browsers), e.g. 40000-40100 (default: any free port)
   --encoder NAME     libx264 (default) or a hardware encoder that works here (h264_vaapi, h264_nvenc, …)
+  --audio SOURCE     sound to share: none (default), system (what the speakers play), mic, or a
+                     device's name or id from --list-audio
+  --list-audio       list the sound devices and exit
   --ffmpeg PATH      the ffmpeg binary (default: FFMPEG_PATH, then ffmpeg on PATH)
   --record FILE      also write the stream to FILE (Matroska; a new screen size starts FILE-2.mkv)
   --push URL         also send the stream there, copied, reconnecting by itself (repeatable):
@@ -129,6 +135,7 @@ function settingsFromFlags(values: Record<string, string | boolean | string[] | 
     outputSize: values.size,
     window: values.window,
     webrtcPorts: values['webrtc-ports'],
+    audio: values.audio,
   };
   const { settings, errors } = validateSettings(input, DEFAULT_SETTINGS);
   if (errors.length > 0) {
@@ -181,7 +188,21 @@ function withFlagInFix(error: unknown): unknown {
       fix: 'Leave out --encoder to use libx264, or name another encoder that works here.',
     });
   }
+  if (error instanceof AudioError) {
+    return Object.assign(new Error(`--audio: ${error.message}`), { code: error.code, fix: error.fix });
+  }
   return error;
+}
+
+/** `--list-audio`: one device a line (id, kind, name), then what system and mic mean here, and notes. */
+async function audioListing(ffmpegFlag: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const platform = process.platform === 'win32' || process.platform === 'darwin' ? process.platform : 'linux';
+  const ffmpeg = platform === 'linux' ? '' : (await selectCaptureFfmpeg(platform, ffmpegFlag, env)).path;
+  const list = await listAudioDevices(platform, ffmpeg, env);
+  const lines = list.devices.map((d) => `${d.id}\t${d.kind === 'output' ? 'speakers' : 'input'}\t${d.name}`);
+  const name = (id: string | null): string => list.devices.find((d) => d.id === id)?.name ?? '(none)';
+  lines.push(`system: ${name(list.systemId)}`, `mic: ${name(list.micId)}`, ...list.notes);
+  return `${lines.join('\n')}\n`;
 }
 
 function describeState(state: SessionState): string {
@@ -250,6 +271,8 @@ export async function share(argv: string[]): Promise<void> {
       token: { type: 'string' },
       encoder: { type: 'string' },
       'webrtc-ports': { type: 'string' },
+      audio: { type: 'string' },
+      'list-audio': { type: 'boolean' },
       ffmpeg: { type: 'string' },
       record: { type: 'string' },
       push: { type: 'string', multiple: true },
@@ -281,6 +304,10 @@ export async function share(argv: string[]): Promise<void> {
     if (!quiet) process.stdout.write(`${line}\n`);
   };
 
+  if (values['list-audio']) {
+    process.stdout.write(await audioListing(values.ffmpeg ?? '', env));
+    return;
+  }
   if (process.platform === 'linux' && capture === 'x11') {
     const problem = x11Problem(env, display);
     if (problem) throw problem;
@@ -340,6 +367,9 @@ async function shareWith(
   const session = new SharingSession(settings, deps);
   await session.start().catch((error: unknown) => {
     throw withFlagInFix(error);
+  });
+  session.on('notice', (notice: { message: string; fix: string }) => {
+    process.stderr.write(`${notice.message} ${notice.fix}\n`);
   });
   const screen = session.sharedScreen;
   out(`Sharing ${screen?.name ?? 'the screen'} of display ${display} at ${settings.fps} fps.`);

@@ -25,6 +25,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   outputSize: 'native',
   window: '',
   webrtcPorts: '',
+  audio: 'none',
 });
 
 const QUALITIES: readonly Quality[] = ['text', 'balanced', 'motion', 'text444'];
@@ -86,6 +87,11 @@ const CHECKS: { [K in keyof Settings]: Check } = {
       : 'The window must be a window id or title.',
   webrtcPorts: (v) =>
     typeof v === 'string' ? portRangeProblem(v) : 'WebRTC ports must be a range such as 40000-40100.',
+  // Device names are the sound server's own (any text); whether one exists is checked when sharing starts.
+  audio: (v) =>
+    typeof v === 'string' && v.trim() !== '' && v.length <= 256 && ![...v].some((c) => c.charCodeAt(0) < 0x20)
+      ? null
+      : 'Sound must be none, system, mic, or the name of a sound device.',
 };
 
 /**

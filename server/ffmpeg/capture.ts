@@ -1,4 +1,5 @@
 import type { OutputSize, Quality, ScreenInfo, Settings } from '../api.js';
+import { audioClockArgs, audioEncodeArgs, audioInputArgs, type AudioSource } from './audio.js';
 
 export type CapturePlatform = 'linux' | 'win32' | 'darwin';
 
@@ -305,8 +306,13 @@ export function muxArgs(fps: number): string[] {
   ];
 }
 
-/** The whole ffmpeg command line for sharing a screen. */
-export function captureArgs(settings: Settings, target: CaptureTarget, encoder: string): string[] {
+/** The whole ffmpeg command line for sharing a screen, with sound from `audio` (audio.ts) when given. */
+export function captureArgs(
+  settings: Settings,
+  target: CaptureTarget,
+  encoder: string,
+  audio: AudioSource | null = null,
+): string[] {
   return [
     '-hide_banner',
     '-loglevel',
@@ -324,8 +330,11 @@ export function captureArgs(settings: Settings, target: CaptureTarget, encoder: 
     '32',
     '-analyzeduration',
     '0',
+    ...(audio ? audioClockArgs(target.platform, audio) : []),
     ...grabArgs(target, settings.fps),
+    ...(audio ? audioInputArgs(target.platform, audio, settings.fps) : []),
     ...encodeArgs(settings, target.screen, encoder, !target.window || target.card === true),
+    ...(audio ? audioEncodeArgs(settings.quality) : []),
     // The encoder's frame rate is the setting, never a guess: it is written into the H.264 SPS, and a
     // restarted encoder is spliced in for the viewers only when its SPS is the same.
     '-r',

@@ -1,4 +1,5 @@
-import type { ScreenInfo, Settings } from '../api.js';
+import type { AudioDeviceList, ScreenInfo, Settings } from '../api.js';
+import { listAudioDevices } from '../audio/listing.js';
 import type { CapturePlatform } from '../ffmpeg/capture.js';
 import { listX11Screens, ScreenError, x11Problem } from '../screens.js';
 import type { EncoderFactory } from './encoder.js';
@@ -41,6 +42,10 @@ export interface SessionDeps {
    * chosen and the encoder, it makes the encoders. ffmpegEncoders when absent.
    */
   encoders?: (ffmpeg: { ffmpegPath: string; encoder: string; settings: () => Settings }) => EncoderFactory;
+  /** The sound devices now (pactl on Linux; ffmpeg's device list, run with `ffmpegPath`, elsewhere). */
+  listAudioDevices: (ffmpegPath: string) => Promise<AudioDeviceList>;
+  /** How often the sound device is looked for while sharing with sound (gone → silence; back → sound). */
+  audioPollMs: number;
 }
 
 /** The defaults for this machine, filled in around what the caller gave. */
@@ -70,6 +75,8 @@ export function defaultDeps(given: Partial<SessionDeps>): SessionDeps {
     watchdogMs: 5000,
     screenPollMs: 2000,
     firstFrameTimeoutMs: 15_000,
+    listAudioDevices: (ffmpegPath) => listAudioDevices(platform, ffmpegPath, env),
+    audioPollMs: 1000,
     ...given,
   };
 }

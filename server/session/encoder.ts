@@ -1,4 +1,5 @@
 import type { ScreenInfo, Settings } from '../api.js';
+import type { AudioSource } from '../ffmpeg/audio.js';
 import { captureArgs, type CapturePlatform } from '../ffmpeg/capture.js';
 import { FfmpegChild, type FfmpegExit } from '../ffmpeg/child.js';
 import { ffmpegGone } from '../ffmpeg/errors.js';
@@ -40,6 +41,8 @@ export interface FfmpegEncoderOptions {
   display: string;
   /** True while sharing is paused: a run then encodes the "Paused" card instead of the screen. */
   paused?: () => boolean;
+  /** The sound a run captures, as it is when the run starts (a device, or silence); none when absent. */
+  audio?: () => AudioSource | null;
 }
 
 /** ffmpeg capturing the screen: one FfmpegChild a run, with `q` on stdin to stop it. */
@@ -48,14 +51,22 @@ export function ffmpegEncoders(options: FfmpegEncoderOptions): EncoderFactory {
   return {
     start(screen: ScreenInfo): Encoder {
       const settings = options.settings();
+      const paused = options.paused?.() ?? false;
       const target = {
         platform,
         screen: cropScreen(screen, settings.region),
         display,
         window: settings.window || undefined,
-        card: options.paused?.() ?? false,
+        card: paused,
       };
-      const args = captureArgs(settings, target, options.encoder);
+      // Paused: the card, and silence in place of the sound (the same track, so viewers stay).
+      const sound = options.audio?.() ?? null;
+      const args = captureArgs(
+        settings,
+        target,
+        options.encoder,
+        sound && paused ? { kind: 'silence' } : sound,
+      );
       const child = new FfmpegChild(ffmpegPath, args, { stdin: 'commands' });
       return {
         output: child.stdout as AsyncIterable<Buffer>,

@@ -1,4 +1,5 @@
 import type { FieldError, Settings, UserError } from '../api.js';
+import { AudioError } from '../audio/errors.js';
 import { FfmpegError } from '../ffmpeg/errors.js';
 import { HttpError } from '../http/errors.js';
 import { ScreenError } from '../screens.js';
@@ -64,6 +65,8 @@ export function toUserError(error: unknown): UserError {
       ...(error.code === 'SCREEN_NOT_FOUND' ? { field: 'screenId' } : {}),
     };
   }
+  if (error instanceof AudioError)
+    return { code: error.code, message: error.message, fix: error.fix, field: 'audio' };
   if (error instanceof SessionError)
     return { code: error.code, message: error.message, fix: error.fix, field: error.field };
   if (error instanceof PortalError) return { code: error.code, message: error.message, fix: error.fix };

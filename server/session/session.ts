@@ -10,6 +10,7 @@ import type {
   ShareLinkInfo,
   ViewerInfo,
 } from '../api.js';
+import { resolveAudio } from '../audio/devices.js';
 import { selectCaptureFfmpeg, workingEncoders } from '../ffmpeg/select.js';
 import { shareableLinks } from '../http/links.js';
 import { StreamServer } from '../http/server.js';
@@ -18,6 +19,7 @@ import { endViewers } from '../stream/end-viewers.js';
 import { Publisher } from '../stream/publisher.js';
 import { DEFAULT_VIEWER_POLICY } from '../stream/viewer.js';
 import { Outputs } from '../output/outputs.js';
+import { AudioWatch } from './audio-watch.js';
 import { CaptureLoop, type CaptureEnd } from './capture-loop.js';
 import { defaultDeps, type SessionDeps } from './deps.js';
 import { ffmpegEncoders } from './encoder.js';
@@ -37,6 +39,8 @@ const SERVER_SETTINGS: readonly (keyof Settings)[] = [
   'token',
   'ffmpegPath',
   'encoder',
+  // Sound on or off changes the stream's tracks: viewers have to join again anyway.
+  'audio',
 ];
 
 /**
@@ -51,7 +55,8 @@ const SHUTDOWN_GRACE_MS = 1000;
  * stats. It alone decides the state; the parts report to it. The desktop app and `mkvcast share` both
  * drive this.
  *
- * Events: 'state' (SessionState), 'viewers' (ViewerInfo[]), 'stats' (SessionStats).
+ * Events: 'state' (SessionState), 'viewers' (ViewerInfo[]), 'stats' (SessionStats), 'notice' (UserError:
+ * something the user should know that does not stop sharing, e.g. the sound device went away).
  */
 export class SharingSession extends EventEmitter {
   private settingsValue: Settings;
@@ -66,6 +71,8 @@ export class SharingSession extends EventEmitter {
   private liveSinceMs = 0;
   private tickTimer: NodeJS.Timeout | null = null;
   private readonly watch: ScreenWatch;
+  /** The sound device while sharing with sound (none for `audio: none`). */
+  private audio: AudioWatch | null = null;
   /** Set once this run of the session is being shut down: every way out goes through it once. */
   private closing: Promise<void> | null = null;
   /** Called on the capture loop's first picture while start() waits for it. */
@@ -160,6 +167,15 @@ export class SharingSession extends EventEmitter {
           : 0,
       restarts: this.capture?.restarts ?? 0,
       ...(this.outputs ? { outputs: this.outputs.status() } : {}),
+      ...(this.audio
+        ? {
+            audio: {
+              device: this.audio.state.device.name,
+              levelDb: null,
+              silenced: this.audio.state.silenced,
+            },
+          }
+        : {}),
     };
   }
 
@@ -214,6 +230,7 @@ export class SharingSession extends EventEmitter {
       }
       checkWindow(settings.window, settings.region, this.deps.platform);
       checkRegion(settings.region, screen, this.deps.platform);
+      this.audio = await this.audioFor(settings.audio, ffmpeg.path);
       const publisher = new Publisher({ policy: DEFAULT_VIEWER_POLICY, now: this.deps.now });
       this.publisher = publisher;
       publisher.on('viewers', (list: ViewerInfo[]) => this.emit('viewers', list));
@@ -269,6 +286,7 @@ export class SharingSession extends EventEmitter {
             platform: this.deps.platform,
             display: this.deps.display,
             paused: () => this.pausedValue,
+            audio: () => this.audio?.source() ?? null,
           }),
         publisher,
         screen,
@@ -331,6 +349,27 @@ export class SharingSession extends EventEmitter {
     }, 1000);
     this.tickTimer.unref();
     this.watch.start();
+    this.audio?.start();
+  }
+
+  /**
+   * The sound device for `choice` (none for `none`): a device that is not there is an error on the
+   * `audio` field. While sharing, the watch puts silence in its place when it goes away.
+   */
+  private async audioFor(choice: string, ffmpegPath: string): Promise<AudioWatch | null> {
+    if (choice === 'none') return null;
+    const list = () => this.deps.listAudioDevices(ffmpegPath);
+    const device = resolveAudio(choice, await list());
+    return new AudioWatch({
+      choice,
+      device,
+      pollMs: this.deps.audioPollMs,
+      list,
+      onChange: (reason, notice) => {
+        if (notice) this.emit('notice', toUserError(notice));
+        this.capture?.restart(reason);
+      },
+    });
   }
 
   /** Notices a resolution change or an unplugged screen while live (the watch does this on a timer). */
@@ -394,6 +433,8 @@ export class SharingSession extends EventEmitter {
     if (this.tickTimer) clearInterval(this.tickTimer);
     this.tickTimer = null;
     this.watch.stop();
+    this.audio?.stop();
+    this.audio = null;
     this.onFirstPicture = null;
     const capture = this.capture;
     if (capture) await capture.stop(SHUTDOWN_GRACE_MS);
