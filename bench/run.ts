@@ -10,6 +10,7 @@
  *                                     printed only (unless --out is given)
  * Options: --viewers 100,500  --out FILE  --no-profile  --no-reader  --no-glass (screen-sharing latency)
  *   --no-quality (picture quality per bit on the screen test set; quick: two 5 s clips, two presets)
+ *   --no-audio-sync (sound against the picture, bench/audio-sync.ts)
  *   --no-faults (encoder recovery after SIGKILL/SIGSTOP)  --no-abuse (HTTP abuse)  --no-relay (Icecast relay,
  *   needs root for ip netns)  --soak-minutes N (default 30; 0 skips)
  *   --no-wayland (Wayland beside X11)
@@ -43,6 +44,7 @@ import {
 } from './quality.js';
 import { makeTestset, CLIP_NAMES } from './testset.js';
 import { benchWebRtc, webrtcSection, type WebRtcBenchResult } from './webrtc.js';
+import { audioSyncSection, benchAudioSync, type AudioSyncResult } from './audio-sync.js';
 import { renderReport, type BenchConfig, type CpuPair, type ProfiledRun } from './report.js';
 import { runScenario, type ScenarioOptions, type ScenarioResult } from './scenario.js';
 import { framingOf, type TargetKind } from './targets.js';
@@ -80,6 +82,7 @@ function config(argv: string[]): BenchConfig & {
   glass: boolean;
   wayland: boolean;
   quality: boolean;
+  audioSync: boolean;
   faults: boolean;
   abuse: boolean;
   relay: boolean;
@@ -96,6 +99,7 @@ function config(argv: string[]): BenchConfig & {
       'no-glass': { type: 'boolean' },
       'no-wayland': { type: 'boolean' },
       'no-quality': { type: 'boolean' },
+      'no-audio-sync': { type: 'boolean' },
       'no-faults': { type: 'boolean' },
       'no-abuse': { type: 'boolean' },
       'no-relay': { type: 'boolean' },
@@ -124,6 +128,7 @@ function config(argv: string[]): BenchConfig & {
     glass: !quick && !values['no-glass'],
     wayland: !quick && !values['no-wayland'],
     quality: !values['no-quality'],
+    audioSync: !quick && !values['no-audio-sync'],
     faults: !quick && !values['no-faults'],
     abuse: !quick && !values['no-abuse'],
     relay: !quick && !values['no-relay'],
@@ -360,6 +365,12 @@ async function main(): Promise<void> {
     webrtc = await benchWebRtc();
   }
 
+  let audioSync: AudioSyncResult | null = null;
+  if (cfg.audioSync) {
+    progress('sound with the picture: sync and latency (bench/audio-sync.ts)…');
+    audioSync = await benchAudioSync();
+  }
+
   let faults: FaultsResult | null = null;
   if (cfg.faults) {
     progress('encoder faults: recovery after SIGKILL and SIGSTOP (bench/faults.ts)…');
@@ -405,6 +416,7 @@ async function main(): Promise<void> {
     waylandSection(wayland) +
     qualitySection(quality, presetLatency, qualitySeconds) +
     webrtcSection(webrtc) +
+    audioSyncSection(audioSync) +
     faultsSection(faults) +
     abuseSection(abuse) +
     relaySection(relay) +
@@ -430,6 +442,7 @@ async function main(): Promise<void> {
         wayland,
         quality,
         presetLatency,
+        audioSync,
         faults,
         abuse,
         relay,
