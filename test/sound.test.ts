@@ -65,11 +65,13 @@ describe('sharing with sound', { timeout: 120_000 }, () => {
         { codec: track?.codec, sampleRate: track?.sampleRate, channels: track?.channels },
         { codec: 'opus', sampleRate: 48_000, channels: 2 },
       );
-      assert.deepEqual(session.stats().audio, {
-        device: 'Monitor of Speakers',
-        levelDb: null,
-        silenced: false,
+      assert.equal(session.stats().audio?.device, 'Monitor of Speakers');
+      assert.equal(session.stats().audio?.silenced, false);
+      // lavfi's sine is at 1/8 of full scale, -21 dBFS RMS; the meter reads it within a few hundred ms.
+      const level = await waitFor('the level meter', () => session.stats().audio?.levelDb, {
+        timeoutMs: 5000,
       });
+      assert.ok(level > -30 && level < -15, `level ${level} dBFS`);
       const viewer = avViewer(url);
       await waitFor('a second of sound', () => viewer.pcm().length > 2 * 96_000, { timeoutMs: 15_000 });
       const hz = toneHz(lastSec(viewer, 1));

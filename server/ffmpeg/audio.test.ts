@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_SETTINGS } from '../settings.js';
-import { audioBitrateKbps, audioDeviceArgs } from './audio.js';
+import { audioBitrateKbps, audioDeviceArgs, isMeterLine, parseAudioLevel, SILENCE_DB } from './audio.js';
 import { captureArgs, type CaptureTarget } from './capture.js';
 
 const screen = { id: 's', name: 's', x: 0, y: 0, width: 640, height: 360, scaleFactor: 1, primary: true };
@@ -37,8 +37,12 @@ describe('sound in the capture command', () => {
       '-map',
       '0:v',
       '-map',
-      '1:a',
+      '[aout]',
     ]);
+    assert.match(
+      after(args, '-filter_complex') ?? '',
+      /^\[1:a\]aresample=async=1:min_hard_comp=0\.02,asplit=2\[aout\]\[meter\];/,
+    );
     // The output options come before the output.
     assert.ok(args.indexOf('-c:a') < args.indexOf('pipe:1'));
   });
@@ -49,7 +53,7 @@ describe('sound in the capture command', () => {
     assert.ok(args.indexOf('-re') < args.indexOf('lavfi'));
     assert.ok(!args.includes('-copyts'));
     const device = captureArgs(DEFAULT_SETTINGS, target('linux'), 'libx264', { kind: 'device', id: 'x' });
-    const encoder = (a: string[]): string[] => a.slice(a.indexOf('-map'), a.indexOf('-b:a') + 2);
+    const encoder = (a: string[]): string[] => a.slice(a.indexOf('-filter_complex'), a.indexOf('-b:a') + 2);
     assert.deepEqual(encoder(args), encoder(device));
   });
 
@@ -61,6 +65,15 @@ describe('sound in the capture command', () => {
     assert.equal(after(audioDeviceArgs('win32', 'x'), '-audio_buffer_size'), '20');
     assert.deepEqual(audioDeviceArgs('darwin', '0').slice(-2), ['-i', ':0']);
     assert.equal(after(audioDeviceArgs('darwin', '0'), '-f'), 'avfoundation');
+  });
+
+  it('the level meter: readings parsed from its stderr lines, -inf as silence; its lines told apart', () => {
+    assert.equal(parseAudioLevel('lavfi.astats.Overall.RMS_level=-21.073762'), -21.1);
+    assert.equal(parseAudioLevel('lavfi.astats.Overall.RMS_level=-inf'), SILENCE_DB);
+    assert.equal(parseAudioLevel('frame:3    pts:14400   pts_time:0.3'), null);
+    assert.ok(isMeterLine('frame:3    pts:14400   pts_time:0.3'));
+    assert.ok(!isMeterLine('frame=  30'));
+    assert.ok(!isMeterLine('[pulse @ 0x1] speakers.monitor: Connection refused'));
   });
 
   it('the Opus bitrate follows the quality preset, and a video bitrate picks a band', () => {

@@ -93,19 +93,48 @@ export function audioClockArgs(platform: CapturePlatform, source: AudioSource): 
   return source.kind === 'device' && platform !== 'darwin' ? ['-copyts'] : [];
 }
 
-/** The encoder half: the first input's picture, the second input's sound, as low-delay Opus 48 kHz. */
+/** The level meter's window: one reading every 100 ms, the RMS of that window. */
+const METER_SAMPLES = OPUS_SAMPLE_RATE / 10;
+const METER_KEY = 'lavfi.astats.Overall.RMS_level';
+/** Quieter than this is silence (-inf from astats, or a level no one hears). */
+export const SILENCE_DB = -100;
+
+/**
+ * The sound level (dBFS) from one line of the capture ffmpeg's stderr, or null for any other line.
+ * The meter's `frame:N pts:…` lines are meter lines too: `isMeterLine` says which to keep out of the
+ * error text.
+ */
+export function parseAudioLevel(line: string): number | null {
+  if (!line.startsWith(`${METER_KEY}=`)) return null;
+  const value = Number(line.slice(METER_KEY.length + 1));
+  return Number.isFinite(value) ? Math.max(SILENCE_DB, Math.round(value * 10) / 10) : SILENCE_DB;
+}
+
+export function isMeterLine(line: string): boolean {
+  return line.startsWith(`${METER_KEY}=`) || /^frame:\d+\s+pts:/.test(line);
+}
+
+/**
+ * The encoder half: the first input's picture, the second input's sound, as low-delay Opus 48 kHz, and
+ * a level meter on a branch of its own (asplit), printed on stderr: the 100 ms windows it needs hold
+ * back only the meter, never the sound. `direct=1`: without it ametadata fills a 32 KB buffer before
+ * writing (45 s of readings).
+ */
 export function audioEncodeArgs(quality: Settings['quality']): string[] {
   return [
-    '-map',
-    '0:v',
-    '-map',
-    '1:a',
+    '-filter_complex',
     // Sound cards run a little fast or slow against the wall clock, and pulse's stamps jitter by a few
     // ms: follow the stamps by stretching at most 1 sample per second, and fill or cut once they are
     // 20 ms apart (the default, 100 ms, let the sound drift ~100 ms ahead of the picture: measured in
     // test/sound.test.ts, -127…-159 ms at 15 fps against -74…-115 ms with 20 ms).
-    '-af',
-    'aresample=async=1:min_hard_comp=0.02',
+    `[1:a]aresample=async=1:min_hard_comp=0.02,asplit=2[aout][meter];` +
+      `[meter]asetnsamples=n=${METER_SAMPLES},` +
+      `astats=metadata=1:reset=1:measure_perchannel=none:measure_overall=RMS_level,` +
+      `ametadata=print:key=${METER_KEY}:file='pipe\\:2':direct=1,anullsink`,
+    '-map',
+    '0:v',
+    '-map',
+    '[aout]',
     '-ar',
     String(OPUS_SAMPLE_RATE),
     '-ac',

@@ -1,5 +1,5 @@
 import type { ScreenInfo, Settings } from '../api.js';
-import type { AudioSource } from '../ffmpeg/audio.js';
+import { isMeterLine, parseAudioLevel, type AudioSource } from '../ffmpeg/audio.js';
 import { captureArgs, type CapturePlatform } from '../ffmpeg/capture.js';
 import { FfmpegChild, type FfmpegExit } from '../ffmpeg/child.js';
 import { ffmpegGone } from '../ffmpeg/errors.js';
@@ -43,6 +43,27 @@ export interface FfmpegEncoderOptions {
   paused?: () => boolean;
   /** The sound a run captures, as it is when the run starts (a device, or silence); none when absent. */
   audio?: () => AudioSource | null;
+  /** Each reading of the sound's level meter (dBFS, every 100 ms), taken out of the stderr text. */
+  onAudioLevel?: (db: number) => void;
+}
+
+/**
+ * Takes the level meter's lines out of ffmpeg's stderr (whole lines only; a partial line waits for
+ * its end) and hands the rest on, so that the progress parser and error lines never see them.
+ */
+function meterFilter(onLevel: (db: number) => void): (text: string) => string {
+  let partial = '';
+  return (text) => {
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    const kept: string[] = [];
+    for (const line of lines) {
+      const db = parseAudioLevel(line);
+      if (db !== null) onLevel(db);
+      else if (!isMeterLine(line)) kept.push(line);
+    }
+    return kept.length > 0 ? `${kept.join('\n')}\n` : '';
+  };
 }
 
 /** ffmpeg capturing the screen: one FfmpegChild a run, with `q` on stdin to stop it. */
@@ -68,13 +89,18 @@ export function ffmpegEncoders(options: FfmpegEncoderOptions): EncoderFactory {
         sound && paused ? { kind: 'silence' } : sound,
       );
       const child = new FfmpegChild(ffmpegPath, args, { stdin: 'commands' });
+      const withoutMeter = options.onAudioLevel ? meterFilter(options.onAudioLevel) : null;
       return {
         output: child.stdout as AsyncIterable<Buffer>,
         exited: child.exited,
         get pid() {
           return child.running ? (child.process.pid ?? null) : null;
         },
-        onStderr: (listener) => void child.process.stderr.on('data', listener),
+        onStderr: (listener) =>
+          void child.process.stderr.on('data', (text: string) => {
+            const rest = withoutMeter ? withoutMeter(text) : text;
+            if (rest) listener(rest);
+          }),
         stop: (graceMs) => child.stop(graceMs),
         kill: () => void child.process.kill('SIGKILL'),
       };

@@ -73,6 +73,8 @@ export class SharingSession extends EventEmitter {
   private readonly watch: ScreenWatch;
   /** The sound device while sharing with sound (none for `audio: none`). */
   private audio: AudioWatch | null = null;
+  /** The sound's last level reading (dBFS), null before the first. */
+  private audioLevelDb: number | null = null;
   /** Set once this run of the session is being shut down: every way out goes through it once. */
   private closing: Promise<void> | null = null;
   /** Called on the capture loop's first picture while start() waits for it. */
@@ -171,7 +173,7 @@ export class SharingSession extends EventEmitter {
         ? {
             audio: {
               device: this.audio.state.device.name,
-              levelDb: null,
+              levelDb: this.audioLevelDb,
               silenced: this.audio.state.silenced,
             },
           }
@@ -287,6 +289,9 @@ export class SharingSession extends EventEmitter {
             display: this.deps.display,
             paused: () => this.pausedValue,
             audio: () => this.audio?.source() ?? null,
+            onAudioLevel: (db) => {
+              this.audioLevelDb = db;
+            },
           }),
         publisher,
         screen,
@@ -435,6 +440,7 @@ export class SharingSession extends EventEmitter {
     this.watch.stop();
     this.audio?.stop();
     this.audio = null;
+    this.audioLevelDb = null;
     this.onFirstPicture = null;
     const capture = this.capture;
     if (capture) await capture.stop(SHUTDOWN_GRACE_MS);
