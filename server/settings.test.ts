@@ -67,4 +67,17 @@ describe('validateSettings', () => {
       );
     }
   });
+
+  it('sound: none by default; system, mic or a device name pass; empty, control characters or a non-string do not', () => {
+    assert.equal(DEFAULT_SETTINGS.audio, 'none');
+    for (const ok of [
+      'system',
+      'mic',
+      'alsa_input.usb-Blue_Yeti-00.analog-stereo',
+      'Stereo Mix (Realtek(R) Audio)',
+    ])
+      assert.deepEqual(validateSettings({ audio: ok }).errors, []);
+    for (const bad of ['', '  ', 'a\nb', 42, 'x'.repeat(257)])
+      assert.equal(validateSettings({ audio: bad }).errors[0]?.field, 'audio');
+  });
 });
