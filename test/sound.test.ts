@@ -13,6 +13,7 @@ import { avViewer, toneHz, type AvViewer } from '../support/av-viewer.js';
 import { freePort } from '../support/ports.js';
 import { killAll, waitFor } from '../support/processes.js';
 import { MIC, MIC_SINK, SPEAKERS, sinePcm, startPulse, type Pulse } from '../support/pulse.js';
+import { launchChromium } from '../support/browser.js';
 import { runCli } from '../support/serve.js';
 import { startXvfb, type Xvfb } from '../support/xvfb.js';
 
@@ -160,6 +161,52 @@ describe('sharing with sound', { timeout: 120_000 }, () => {
         back.kill('SIGKILL');
       }
     } finally {
+      tone.kill('SIGKILL');
+      await session.stop();
+    }
+  });
+
+  it('the landing page in Chromium: the shared screen plays muted with a Play sound button, and its sound is decoded', async () => {
+    const tone = pulse.playTone(SPEAKERS, 1000);
+    const session = await share('system');
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(session.links[0].url.replace(/live\.mkv$/, ''));
+      // A string: this project's TypeScript has no DOM types. webkitAudioDecodedByteCount is Chromium's.
+      const sample = (): Promise<{ t: number; muted: boolean; paused: boolean; audioBytes: number } | null> =>
+        page.evaluate(`(() => {
+          const v = document.getElementById('player');
+          return v && { t: v.currentTime, muted: v.muted, paused: v.paused, audioBytes: v.webkitAudioDecodedByteCount ?? -1 };
+        })()`);
+      const playing = await waitFor(
+        'the page to play',
+        async () => {
+          const s = await sample();
+          return s && s.t > 1 && s;
+        },
+        { timeoutMs: 20_000, intervalMs: 200 },
+      );
+      assert.equal(playing.muted, true, 'it starts muted, as browsers require');
+      await page.getByRole('button', { name: 'Play sound' }).click();
+      const unmuted = await waitFor(
+        'sound on, audio decoded',
+        async () => {
+          const s = await sample();
+          return s && !s.muted && !s.paused && s.audioBytes > 0 && s;
+        },
+        { timeoutMs: 5000, intervalMs: 100 },
+      );
+      await waitFor(
+        'more audio decoded',
+        async () => ((await sample())?.audioBytes ?? 0) > unmuted.audioBytes,
+        {
+          timeoutMs: 5000,
+          intervalMs: 100,
+        },
+      );
+    } finally {
+      await browser.close();
       tone.kill('SIGKILL');
       await session.stop();
     }
