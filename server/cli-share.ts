@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { type CorsOriginError, parseCorsOrigin } from './http/cors.js';
-import type { Quality, SessionState, Settings, UploadInfo } from './api.js';
+import type { Quality, SessionState, SessionStats, Settings, UploadInfo } from './api.js';
 import { AudioError } from './audio/errors.js';
 import { listAudioDevices } from './audio/listing.js';
 import { selectCaptureFfmpeg } from './ffmpeg/select.js';
@@ -205,6 +205,13 @@ async function audioListing(ffmpegFlag: string, env: NodeJS.ProcessEnv): Promise
   return `${lines.join('\n')}\n`;
 }
 
+/** The sound part of the status line: its level, or that it is silence standing in for a device. */
+function soundStatus(audio: SessionStats['audio']): string {
+  if (!audio) return '';
+  if (audio.silenced) return ` · sound: silence (${audio.device} is gone)`;
+  return audio.levelDb === null ? ' · sound' : ` · sound ${audio.levelDb.toFixed(0)} dB`;
+}
+
 function describeState(state: SessionState): string {
   switch (state.kind) {
     case 'restarting':
@@ -394,7 +401,8 @@ async function shareWith(
       const viewers = session.viewers().length;
       process.stderr.write(
         `\r\x1b[K${session.paused ? 'PAUSED · ' : ''}${describeState(session.state)} · ${viewers} viewer${viewers === 1 ? '' : 's'} · ${st.captureFps.toFixed(1)} fps · ` +
-          `${(st.bitrateKbps / 1000).toFixed(1)} Mbit/s${st.outputs ? ` · ${formatUpload(st.outputs.upload)}` : ''} · up ${formatUptime(st.uptimeSec)}`,
+          `${(st.bitrateKbps / 1000).toFixed(1)} Mbit/s${st.outputs ? ` · ${formatUpload(st.outputs.upload)}` : ''} · up ${formatUptime(st.uptimeSec)}` +
+          soundStatus(st.audio),
       );
     });
   }

@@ -258,6 +258,10 @@ describe('sharing with sound', { timeout: 120_000 }, () => {
         ['video'],
       );
       assert.equal(session.stats().audio, undefined);
+      // The app's device picker asks the session.
+      const devices = await session.audioDevices();
+      assert.equal(devices.systemId, 'speakers.monitor');
+      assert.equal(devices.micId, MIC);
     } finally {
       await session.stop();
     }

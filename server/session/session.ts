@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { parsePortRange } from '../webrtc/ports.js';
 import { WhepEndpoint } from '../webrtc/whep.js';
 import type {
+  AudioDeviceList,
   FieldError,
   ScreenInfo,
   SessionState,
@@ -179,6 +180,20 @@ export class SharingSession extends EventEmitter {
           }
         : {}),
     };
+  }
+
+  /**
+   * The sound devices of this machine, for a device picker: what `system` and `mic` mean here, and
+   * notes (no loopback device on Windows or macOS). Rejects with an AudioError when the sound server
+   * does not answer.
+   */
+  async audioDevices(): Promise<AudioDeviceList> {
+    const ffmpeg = await selectCaptureFfmpeg(
+      this.deps.platform,
+      this.settingsValue.ffmpegPath,
+      this.deps.env,
+    );
+    return this.deps.listAudioDevices(ffmpeg.path);
   }
 
   kick(viewerId: string): boolean {
