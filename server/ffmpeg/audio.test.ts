@@ -57,7 +57,13 @@ describe('sound in the capture command', () => {
     assert.deepEqual(encoder(args), encoder(device));
   });
 
-  it('Windows dshow and macOS avfoundation device inputs', () => {
+  it('Windows dshow and macOS avfoundation device inputs, without -copyts (one clock is checked on Linux only)', () => {
+    for (const platform of ['win32', 'darwin'] as const)
+      assert.ok(
+        !captureArgs(DEFAULT_SETTINGS, target(platform), 'libx264', { kind: 'device', id: '0' }).includes(
+          '-copyts',
+        ),
+      );
     assert.deepEqual(audioDeviceArgs('win32', 'Stereo Mix (Realtek(R) Audio)').slice(-2), [
       '-i',
       'audio=Stereo Mix (Realtek(R) Audio)',

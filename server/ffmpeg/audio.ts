@@ -84,13 +84,16 @@ export function audioInputArgs(platform: CapturePlatform, source: AudioSource, f
 
 /**
  * Timestamps from one clock. Each of ffmpeg's inputs is otherwise moved to start at 0 on its own, which
- * puts the sound early by the time between opening the grabber and the sound device. x11grab, gdigrab,
- * pulse and dshow all stamp with the wall clock; -copyts keeps those stamps, so sound and picture that
- * happened together carry the same time. Silence is not stamped by the wall clock (lavfi starts at 0),
- * so it keeps ffmpeg's own start at 0.
+ * puts the sound early by the time between opening the grabber and the sound device. On Linux x11grab
+ * and pulse both stamp with the wall clock (checked: a capture's first video and audio stamps are
+ * epoch seconds, a beep is stamped within ±10 ms of when it was played); -copyts keeps those stamps,
+ * so sound and picture that happened together carry the same time. Elsewhere it is not checked that
+ * the grabber and the sound device share a clock (dshow may stamp with its graph's clock), and with
+ * -copyts two clocks would hold the muxer up to 10 s, so each input starts at 0 there. Silence is not
+ * stamped by the wall clock (lavfi starts at 0), so it starts at 0 too.
  */
 export function audioClockArgs(platform: CapturePlatform, source: AudioSource): string[] {
-  return source.kind === 'device' && platform !== 'darwin' ? ['-copyts'] : [];
+  return source.kind === 'device' && platform === 'linux' ? ['-copyts'] : [];
 }
 
 /** The level meter's window: one reading every 100 ms, the RMS of that window. */
