@@ -212,7 +212,7 @@ describe('sharing with sound', { timeout: 120_000 }, () => {
     }
   });
 
-  it('mic only: the microphone’s tone, not the speakers’', async () => {
+  it('mic only: the microphone’s tone, not the speakers’; then the speakers, viewers kept; an unknown device refused', async () => {
     const speakers = pulse.playTone(SPEAKERS, 440);
     const mic = pulse.playTone(MIC_SINK, 1000);
     const session = await share('mic');
@@ -222,6 +222,16 @@ describe('sharing with sound', { timeout: 120_000 }, () => {
       await waitFor('a second of sound', () => viewer.pcm().length > 2 * 96_000, { timeoutMs: 15_000 });
       const hz = toneHz(lastSec(viewer, 1));
       assert.ok(Math.abs(hz - 1000) <= 5, `heard ${hz.toFixed(1)} Hz from ${MIC}`);
+      // Another device while sharing: the same track, so the viewer stays and hears the speakers now.
+      assert.deepEqual(await session.updateSettings({ ...session.settings, audio: 'system' }), []);
+      await waitFor('the speakers’ 440 Hz', () => Math.abs(toneHz(lastSec(viewer, 0.5)) - 440) <= 5, {
+        timeoutMs: 10_000,
+      });
+      assert.equal(viewer.child.exitCode, null, 'the viewer stayed');
+      const refused = await session.updateSettings({ ...session.settings, audio: 'Headset' });
+      assert.equal(refused[0]?.field, 'audio');
+      assert.match(refused[0].message, /Headset/);
+      assert.equal(session.settings.audio, 'system');
     } finally {
       speakers.kill('SIGKILL');
       mic.kill('SIGKILL');

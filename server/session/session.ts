@@ -40,8 +40,6 @@ const SERVER_SETTINGS: readonly (keyof Settings)[] = [
   'token',
   'ffmpegPath',
   'encoder',
-  // Sound on or off changes the stream's tracks: viewers have to join again anyway.
-  'audio',
 ];
 
 /**
@@ -74,6 +72,8 @@ export class SharingSession extends EventEmitter {
   private readonly watch: ScreenWatch;
   /** The sound device while sharing with sound (none for `audio: none`). */
   private audio: AudioWatch | null = null;
+  /** The ffmpeg the running session uses (device lists on Windows and macOS come from it). */
+  private ffmpegInUse = '';
   /** The sound's last level reading (dBFS), null before the first. */
   private audioLevelDb: number | null = null;
   /** Set once this run of the session is being shut down: every way out goes through it once. */
@@ -247,6 +247,7 @@ export class SharingSession extends EventEmitter {
       }
       checkWindow(settings.window, settings.region, this.deps.platform);
       checkRegion(settings.region, screen, this.deps.platform);
+      this.ffmpegInUse = ffmpeg.path;
       this.audio = await this.audioFor(settings.audio, ffmpeg.path);
       const publisher = new Publisher({ policy: DEFAULT_VIEWER_POLICY, now: this.deps.now });
       this.publisher = publisher;
@@ -416,10 +417,25 @@ export class SharingSession extends EventEmitter {
       changed = changed.filter((k) => k !== 'maxUploadMbit');
     }
     if (changed.length === 0) return [];
-    if (changed.some((k) => SERVER_SETTINGS.includes(k))) {
+    // Sound on or off changes the stream's tracks (viewers must join again); another device does not.
+    const soundOnOff = changed.includes('audio') && (before.audio === 'none') !== (settings.audio === 'none');
+    if (soundOnOff || changed.some((k) => SERVER_SETTINGS.includes(k))) {
       await this.stop();
       await this.start();
     } else {
+      if (changed.includes('audio')) {
+        try {
+          const watch = await this.audioFor(settings.audio, this.ffmpegInUse);
+          this.audio?.stop();
+          this.audio = watch;
+          this.audioLevelDb = null;
+          watch?.start();
+        } catch (error) {
+          this.settingsValue = { ...settings, audio: before.audio };
+          const e = toUserError(error);
+          return [{ field: 'audio', message: `${e.message} ${e.fix}` }];
+        }
+      }
       const screen = changed.includes('screenId')
         ? pickScreen(await this.deps.listScreens(), settings.screenId)
         : undefined;
