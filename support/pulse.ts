@@ -28,6 +28,8 @@ export interface Pulse {
   playTone(sink: string, hz: number): ChildProcess;
   /** A player fed by `write` (48 kHz mono s16le), with ~10 ms of buffer: sound plays as soon as it is written. */
   player(sink: string): { write(pcm: Buffer): void; child: ChildProcess };
+  /** Runs `pactl args` against this daemon. */
+  pactl(args: string[]): Promise<string>;
   /** Kills the daemon (SIGKILL: a crash, not a goodbye) and waits for it to be gone. */
   kill(): Promise<void>;
   /** Starts it again with the same devices. */
@@ -152,6 +154,7 @@ export async function startPulse(): Promise<Pulse> {
       child.stdin?.on('error', () => {});
       return { child, write: (pcm) => void child.stdin?.write(pcm) };
     },
+    pactl: async (args) => (await run('pactl', args, { env: childEnv, timeout: 5000 })).stdout,
     kill,
     start,
     stop: async () => {

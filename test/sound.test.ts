@@ -239,6 +239,42 @@ describe('sharing with sound', { timeout: 120_000 }, () => {
     }
   });
 
+  it('the microphone unplugged while sharing: silence with a notice, then its tone again when it is back', async () => {
+    const mic = pulse.playTone(MIC_SINK, 1000);
+    const session = await share('Desk_Microphone');
+    const notices: UserError[] = [];
+    session.on('notice', (n: UserError) => notices.push(n));
+    try {
+      const viewer = avViewer(session.links[0].url);
+      await waitFor('the tone', () => toneHz(lastSec(viewer, 0.5)) > 990, { timeoutMs: 15_000 });
+      const module = (await pulse.pactl(['list', 'short', 'modules']))
+        .split('\n')
+        .find((line) => line.includes('module-remap-source'))
+        ?.split('\t')[0];
+      assert.ok(module, 'the microphone is a module');
+      await pulse.pactl(['unload-module', module]);
+      await waitFor('the notice', () => notices.length > 0, { timeoutMs: 10_000 });
+      assert.match(notices[0].message, /'Desk_Microphone' went away/);
+      await waitFor('silence', () => viewer.pcm().length > 96_000 && toneHz(lastSec(viewer, 0.5)) === 0, {
+        timeoutMs: 10_000,
+      });
+      await pulse.pactl([
+        'load-module',
+        'module-remap-source',
+        `master=${MIC_SINK}.monitor`,
+        `source_name=${MIC}`,
+        'source_properties=device.description=Desk_Microphone',
+      ]);
+      await waitFor('the tone again', () => Math.abs(toneHz(lastSec(viewer, 0.5)) - 1000) <= 5, {
+        timeoutMs: 10_000,
+      });
+      assert.equal(viewer.child.exitCode, null, 'the viewer stayed');
+    } finally {
+      mic.kill('SIGKILL');
+      await session.stop();
+    }
+  });
+
   it('mkvcast share --list-audio names the devices, system and mic', async () => {
     const run = await runCli(['share', '--list-audio'], { env: pulse.env });
     assert.equal(run.code, 0, run.stderr);
