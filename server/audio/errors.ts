@@ -1,5 +1,9 @@
 export type AudioErrorCode =
-  'AUDIO_DEVICE_NOT_FOUND' | 'SOUND_SERVER_UNREACHABLE' | 'SOUND_SERVER_UNREADABLE' | 'AUDIO_DEVICE_GONE';
+  | 'AUDIO_DEVICE_NOT_FOUND'
+  | 'SOUND_SERVER_UNREACHABLE'
+  | 'SOUND_SERVER_UNREADABLE'
+  | 'AUDIO_DEVICE_GONE'
+  | 'AUDIO_UNSUPPORTED';
 
 /** A sound device or the sound server: missing, unreachable, or gone while sharing. */
 export class AudioError extends Error {

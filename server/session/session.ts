@@ -12,6 +12,7 @@ import type {
   ViewerInfo,
 } from '../api.js';
 import { resolveAudio } from '../audio/devices.js';
+import { AudioError } from '../audio/errors.js';
 import { selectCaptureFfmpeg, workingEncoders } from '../ffmpeg/select.js';
 import { shareableLinks } from '../http/links.js';
 import { StreamServer } from '../http/server.js';
@@ -379,6 +380,14 @@ export class SharingSession extends EventEmitter {
    */
   private async audioFor(choice: string, ffmpegPath: string): Promise<AudioWatch | null> {
     if (choice === 'none') return null;
+    if (this.deps.encoders) {
+      // The Wayland path (server/wayland/) builds its own encoder command, with no sound input yet.
+      throw new AudioError(
+        'AUDIO_UNSUPPORTED',
+        'Sound cannot be shared with a Wayland screen yet.',
+        'Share without sound (--audio none), or log in to an X11 session to share sound.',
+      );
+    }
     const list = () => this.deps.listAudioDevices(ffmpegPath);
     const device = resolveAudio(choice, await list());
     return new AudioWatch({
