@@ -174,18 +174,24 @@ describe('sharing with sound', { timeout: 120_000 }, () => {
     }
   });
 
-  it('the landing page in Chromium: the shared screen plays muted with a Play sound button, and its sound is decoded', async () => {
+  it('the landing page in Chromium: the shared screen plays muted with a Play sound button, and its sound comes (WebRTC or Matroska)', async () => {
     const tone = pulse.playTone(SPEAKERS, 1000);
     const session = await share('system');
     const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(session.links[0].url.replace(/live\.mkv$/, ''));
-      // A string: this project's TypeScript has no DOM types. webkitAudioDecodedByteCount is Chromium's.
+      // A string: this project's TypeScript has no DOM types. Sound going on: over WebRTC (the page's
+      // first choice) an audio track that is live and receiving, with the playing time as its progress;
+      // from the Matroska stream, Chromium's webkitAudioDecodedByteCount.
       const sample = (): Promise<{ t: number; muted: boolean; paused: boolean; audioBytes: number } | null> =>
         page.evaluate(`(() => {
           const v = document.getElementById('player');
-          return v && { t: v.currentTime, muted: v.muted, paused: v.paused, audioBytes: v.webkitAudioDecodedByteCount ?? -1 };
+          if (!v) return null;
+          const stream = v.srcObject;
+          const receiving = stream && stream.getAudioTracks().some((t) => t.readyState === 'live' && !t.muted);
+          const audioBytes = stream ? (receiving ? v.currentTime * 1000 : 0) : (v.webkitAudioDecodedByteCount ?? -1);
+          return { t: v.currentTime, muted: v.muted, paused: v.paused, audioBytes };
         })()`);
       const playing = await waitFor(
         'the page to play',
