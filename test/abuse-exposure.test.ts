@@ -143,7 +143,9 @@ describe('what a request can reach', { timeout: 60_000 }, () => {
     }
     const csp = /\r\nContent-Security-Policy: ([^\r]*)/i.exec(heads.landing)?.[1] ?? '';
     assert.match(csp, /(^|; )default-src 'none'(;|$)/);
-    assert.match(csp, /(^|; )script-src 'sha256-[A-Za-z0-9+/=]+'(;|$)/, 'scripts by hash only');
+    assert.match(csp, /(^|; )script-src( 'sha256-[A-Za-z0-9+/=]+')+(;|$)/, 'scripts by hash only');
+    // The page's WHEP client posts its offer to its own origin, and to nothing else.
+    assert.match(csp, /(^|; )connect-src 'self'(;|$)/);
     assert.match(csp, /(^|; )frame-ancestors 'none'(;|$)/);
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
   });

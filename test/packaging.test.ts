@@ -200,9 +200,9 @@ describe('electron-builder.yml', () => {
     });
   });
 
-  it('needs no runtime dependency but dbus-next (the Wayland portal, pure JS) and the optional ffmpeg-static', () => {
+  it('needs no runtime dependency but dbus-next (the Wayland portal) and werift (WebRTC), both pure JS, and the optional ffmpeg-static', () => {
     const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(manifest.dependencies as object), ['dbus-next']);
+    assert.deepEqual(Object.keys(manifest.dependencies as object), ['dbus-next', 'werift']);
     assert.deepEqual(Object.keys(manifest.optionalDependencies as object), ['ffmpeg-static']);
   });
 
