@@ -157,7 +157,11 @@ export function App(): ReactElement {
       {running && (
         <>
           <LinksPanel links={session.links} stats={session.stats} />
-          <ViewersTable viewers={session.viewers} onKick={(id) => request(() => api().kick(id))} />
+          <ViewersTable
+            viewers={session.viewers}
+            outputs={session.stats.outputs}
+            onKick={(id) => request(() => api().kick(id))}
+          />
         </>
       )}
     </main>
