@@ -353,6 +353,53 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
     await page.getByText('Nobody is watching yet', { exact: false }).waitFor();
   });
 
+  it('shows the upload and, with a budget set in Advanced that it nears, the relay warning', async () => {
+    const url = session.links[0].url;
+    const viewer = spawnTracked('ffmpeg', ['-v', 'error', '-i', url, '-f', 'null', '-'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exited = new Promise<void>((resolve) => viewer.once('close', () => resolve()));
+    await page.getByRole('row').filter({ hasText: 'ffmpeg' }).waitFor({ timeout: 10_000 });
+    await waitFor('the upload line with one copy', async () =>
+      /^\d+\.\d Mbit\/s out for 1 copy$/.test((await page.getByTestId('upload').textContent()) ?? ''),
+    );
+    assert.equal(await page.getByTestId('upload-warning').count(), 0, 'no budget: no warning');
+
+    // A moving picture on the shared screen, so that the stream passes 80 % of the lowest budget.
+    const moving = spawnTracked(
+      'mpv',
+      ['--no-config', '--vo=x11', '--no-audio', '--no-border', '--geometry=640x360+0+0', '--loop=inf'].concat(
+        'av://lavfi:testsrc2=size=640x360:rate=15',
+      ),
+      { env: { ...process.env, DISPLAY: xvfb.display }, stdio: 'ignore' },
+    );
+    const movingExited = new Promise<void>((resolve) => moving.once('close', () => resolve()));
+    // The lowest budget the settings take; the one viewer already watching stays.
+    await page.getByText('Advanced').click();
+    await page.getByLabel('Upload budget (Mbit/s)').fill('0.1');
+    await page.getByRole('button', { name: 'Apply changes' }).click();
+    await waitFor('the budget applied', () => session.settings.maxUploadMbit === 0.1);
+    await waitFor('the budget stored', () => saved.at(-1)?.maxUploadMbit === 0.1);
+    const warning = page.getByTestId('upload-warning');
+    await warning.waitFor({ timeout: 15_000 });
+    assert.match(
+      (await warning.textContent()) ?? '',
+      /of the 0\.1 Mbit\/s budget.*relay \(an Icecast server\)/,
+    );
+    await page.getByText('Advanced').click();
+    await screenshots(page, 'upload-warning');
+
+    await page.getByText('Advanced').click();
+    await page.getByLabel('Upload budget (Mbit/s)').fill('');
+    await page.getByRole('button', { name: 'Apply changes' }).click();
+    await waitFor('no budget again', () => session.settings.maxUploadMbit === null);
+    await warning.waitFor({ state: 'detached', timeout: 10_000 });
+    await page.getByText('Advanced').click();
+    viewer.kill();
+    moving.kill();
+    await Promise.all([exited, movingExited]);
+  });
+
   it('New token while live: the link changes, the new token is stored, and the old link is refused', async () => {
     const oldUrl = session.links[0].url;
     await page.getByText('Advanced').click();
