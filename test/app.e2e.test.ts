@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -75,6 +75,8 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
   let settingsFailure: Error | null = null;
   // What the main process's file dialog would answer to "Choose…" for ffmpeg (null: cancelled).
   let pickedFfmpeg: string | null = null;
+  // What main's save dialog would answer to "Record to file…" (null: cancelled).
+  let pickedRecord: string | null = null;
   let settingsDir: string;
   let settingsFile: SettingsFile;
 
@@ -116,6 +118,7 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
         settingsOpened++;
       },
       pickFfmpegFile: async () => pickedFfmpeg,
+      pickRecordFile: async () => pickedRecord,
     });
     site = await serveDirectory(RENDERER);
     browser = await launchChromium();
@@ -286,6 +289,14 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
     assert.deepEqual(pageErrors, []);
   });
 
+  it("Record to file takes the file from main's save dialog (cancelled: nothing chosen)", async () => {
+    await page.getByRole('button', { name: 'Record to file…' }).click();
+    await page.getByTestId('record-file').getByText('Not recording.').waitFor();
+    pickedRecord = join(settingsDir, 'talk');
+    await page.getByRole('button', { name: 'Record to file…' }).click();
+    await page.getByText('Records to talk.mkv from the next Start sharing.').waitFor();
+  });
+
   it('starts sharing the picked screen at 15 fps, shows the link, and copies it', async () => {
     await page.getByLabel('Screen').selectOption(screens[0].id);
     await page.getByLabel('Frame rate (fps)').fill('15');
@@ -388,6 +399,11 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
     );
     await page.getByText('Advanced').click();
     await screenshots(page, 'upload-warning');
+    const recording = page.getByTestId('recording');
+    await waitFor('the recording in the window', async () =>
+      /talk-?\d*\.mkv: recording, [\d.]+ [kM]B$/.test((await recording.textContent()) ?? ''),
+    );
+    assert.ok((await stat(join(settingsDir, 'talk.mkv'))).size > 0, 'the file is written');
 
     await page.getByText('Advanced').click();
     await page.getByLabel('Upload budget (Mbit/s)').fill('');
