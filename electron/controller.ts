@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { basename, extname, isAbsolute } from 'node:path';
 import type {
   ChooseFfmpegResult,
   FieldError,
@@ -29,6 +30,8 @@ export interface ControllerDeps {
   openScreenAccessSettings?: () => Promise<void>;
   /** The main process's file dialog for the ffmpeg program: the picked path, or null when cancelled. */
   pickFfmpegFile?: () => Promise<string | null>;
+  /** The main process's save dialog for the recording: the chosen path, or null when cancelled. */
+  pickRecordFile?: () => Promise<string | null>;
   /** Checks a picked ffmpeg (default: verifyFfmpegPath, which runs it with -version). */
   verifyFfmpeg?: (path: string) => Promise<string>;
 }
@@ -105,6 +108,23 @@ export class AppController extends EventEmitter<ControllerEvents> {
    */
   private mayRunFfmpeg(path: string, current: string): boolean {
     return path === '' || path === current || this.checkedFfmpegPaths.has(path);
+  }
+
+  /**
+   * Lets the person pick the recording's file in main's save dialog (never a path from the window):
+   * checked by recordFileFromDialog, kept for the next start. Answers the file's name, or null.
+   */
+  async chooseRecordFile(): Promise<string | null> {
+    if (!this.deps.pickRecordFile) throw new Error('This app has no file dialog to choose a recording with.');
+    const picked = await this.deps.pickRecordFile();
+    if (picked === null) return null;
+    const file = recordFileFromDialog(picked);
+    this.deps.session.setRecordFile(file);
+    return basename(file);
+  }
+
+  clearRecordFile(): void {
+    this.deps.session.setRecordFile(null);
   }
 
   /** Lets the person pick ffmpeg in a file dialog, checks it, and remembers it as one that may be saved. */
@@ -193,4 +213,12 @@ export class AppController extends EventEmitter<ControllerEvents> {
     session.off('viewers', this.forward.viewers);
     session.off('stats', this.forward.stats);
   }
+}
+
+/** A save dialog's answer as the recording's file: an absolute path, `.mkv` added when it has no extension. */
+export function recordFileFromDialog(path: string): string {
+  if (!isAbsolute(path) || path.includes('\0')) {
+    throw new Error(`The recording's file is not an absolute path: ${JSON.stringify(path)}.`);
+  }
+  return extname(path) === '' ? `${path}.mkv` : path;
 }

@@ -53,6 +53,8 @@ export function requestHandlers(
     [IPC.screenAccess]: withoutArgs(() => controller.screenAccess()),
     [IPC.openScreenAccessSettings]: withoutArgs(() => controller.openScreenAccessSettings()),
     [IPC.chooseFfmpeg]: withoutArgs(() => controller.chooseFfmpeg()),
+    [IPC.chooseRecordFile]: withoutArgs(() => controller.chooseRecordFile()),
+    [IPC.clearRecordFile]: withoutArgs(() => controller.clearRecordFile()),
     [IPC.saveSettings]: (args) => controller.saveSettings(settingsArg(args)),
     [IPC.kick]: (args) => controller.kick(viewerIdArg(args)),
     [IPC.copyLink]: (args) => controller.copyLink(copyTextArg(args)),

@@ -20,6 +20,7 @@ import {
   Tray,
   type MenuItemConstructorOptions,
   type OpenDialogOptions,
+  type SaveDialogOptions,
 } from 'electron';
 import { networkInterfaces } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -114,6 +115,19 @@ async function pickFfmpegFile(): Promise<string | null> {
   return result.canceled ? null : (result.filePaths[0] ?? null);
 }
 
+/** The save dialog for "Record to file…": the chosen path, or null. */
+async function pickRecordFile(): Promise<string | null> {
+  const options: SaveDialogOptions = {
+    title: 'Record the share to',
+    defaultPath: 'mkvcast-recording.mkv',
+    filters: [{ name: 'Matroska video', extensions: ['mkv'] }],
+    properties: ['createDirectory', 'showOverwriteConfirmation', 'dontAddToRecent'],
+  };
+  const parent = window && !window.isDestroyed() ? window : null;
+  const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
+  return result.canceled || !result.filePath ? null : result.filePath;
+}
+
 function showWindow(): void {
   if (!window || window.isDestroyed()) window = createWindow();
   if (window.isMinimized()) window.restore();
@@ -180,6 +194,7 @@ async function main(): Promise<void> {
     copyText: (text) => clipboard.writeText(text),
     screenAccess,
     pickFfmpegFile,
+    pickRecordFile,
     ...(process.platform === 'darwin'
       ? { openScreenAccessSettings: () => shell.openExternal(SCREEN_RECORDING_PANE) }
       : {}),

@@ -23,4 +23,6 @@ export const REQUEST_CHANNELS: Readonly<Record<RequestName, RequestChannel>> = {
   screenAccess: IPC.screenAccess,
   openScreenAccessSettings: IPC.openScreenAccessSettings,
   chooseFfmpeg: IPC.chooseFfmpeg,
+  chooseRecordFile: IPC.chooseRecordFile,
+  clearRecordFile: IPC.clearRecordFile,
 };

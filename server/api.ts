@@ -255,6 +255,13 @@ export interface MkvcastApi {
    * cannot type a path: saveSettings keeps an ffmpegPath only if it is empty, unchanged, or chosen here.
    */
   chooseFfmpeg(): Promise<ChooseFfmpegResult>;
+  /**
+   * Opens a save dialog (in the main process) for the recording; the window never sends a path. The
+   * next Start sharing records to it (its name only comes back). Null: cancelled, the choice unchanged.
+   */
+  chooseRecordFile(): Promise<string | null>;
+  /** The next Start sharing records nothing. */
+  clearRecordFile(): Promise<void>;
   onState(callback: (state: SessionState, links: ShareLinkInfo[]) => void): () => void;
   onViewers(callback: (viewers: ViewerInfo[]) => void): () => void;
   onStats(callback: (stats: SessionStats) => void): () => void;
@@ -292,6 +299,8 @@ export const IPC = {
   screenAccess: 'mkvcast:screen-access',
   openScreenAccessSettings: 'mkvcast:open-screen-access-settings',
   chooseFfmpeg: 'mkvcast:choose-ffmpeg',
+  chooseRecordFile: 'mkvcast:choose-record-file',
+  clearRecordFile: 'mkvcast:clear-record-file',
   pushState: 'mkvcast:state',
   pushViewers: 'mkvcast:viewers',
   pushStats: 'mkvcast:stats',

@@ -319,6 +319,12 @@ export const dialog = {
     record('dialog.showOpenDialog', ...args);
     return Promise.resolve({ canceled: true, filePaths: [] });
   },
+  /** Answers FAKE_ELECTRON_SAVE_PATH, or cancelled when it is not set. */
+  showSaveDialog(...args: unknown[]): Promise<{ canceled: boolean; filePath: string }> {
+    record('dialog.showSaveDialog', ...args);
+    const path = process.env.FAKE_ELECTRON_SAVE_PATH;
+    return Promise.resolve(path ? { canceled: false, filePath: path } : { canceled: true, filePath: '' });
+  },
 };
 
 export const session = {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -75,6 +75,8 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
   let settingsFailure: Error | null = null;
   // What the main process's file dialog would answer to "Choose…" for ffmpeg (null: cancelled).
   let pickedFfmpeg: string | null = null;
+  // What main's save dialog would answer to "Record to file…" (null: cancelled).
+  let pickedRecord: string | null = null;
   let settingsDir: string;
   let settingsFile: SettingsFile;
 
@@ -116,6 +118,7 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
         settingsOpened++;
       },
       pickFfmpegFile: async () => pickedFfmpeg,
+      pickRecordFile: async () => pickedRecord,
     });
     site = await serveDirectory(RENDERER);
     browser = await launchChromium();
@@ -286,6 +289,14 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
     assert.deepEqual(pageErrors, []);
   });
 
+  it("Record to file takes the file from main's save dialog (cancelled: nothing chosen)", async () => {
+    await page.getByRole('button', { name: 'Record to file…' }).click();
+    await page.getByTestId('record-file').getByText('Not recording.').waitFor();
+    pickedRecord = join(settingsDir, 'talk');
+    await page.getByRole('button', { name: 'Record to file…' }).click();
+    await page.getByText('Records to talk.mkv from the next Start sharing.').waitFor();
+  });
+
   it('starts sharing the picked screen at 15 fps, shows the link, and copies it', async () => {
     await page.getByLabel('Screen').selectOption(screens[0].id);
     await page.getByLabel('Frame rate (fps)').fill('15');
@@ -351,6 +362,58 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
     await exited;
     assert.equal(session.viewers().length, 0);
     await page.getByText('Nobody is watching yet', { exact: false }).waitFor();
+  });
+
+  it('shows the upload and, with a budget set in Advanced that it nears, the relay warning', async () => {
+    const url = session.links[0].url;
+    const viewer = spawnTracked('ffmpeg', ['-v', 'error', '-i', url, '-f', 'null', '-'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exited = new Promise<void>((resolve) => viewer.once('close', () => resolve()));
+    await page.getByRole('row').filter({ hasText: 'ffmpeg' }).waitFor({ timeout: 10_000 });
+    await waitFor('the upload line with one copy', async () =>
+      /^\d+\.\d Mbit\/s out for 1 copy$/.test((await page.getByTestId('upload').textContent()) ?? ''),
+    );
+    assert.equal(await page.getByTestId('upload-warning').count(), 0, 'no budget: no warning');
+
+    // A moving picture on the shared screen, so that the stream passes 80 % of the lowest budget.
+    const moving = spawnTracked(
+      'mpv',
+      ['--no-config', '--vo=x11', '--no-audio', '--no-border', '--geometry=640x360+0+0', '--loop=inf'].concat(
+        'av://lavfi:testsrc2=size=640x360:rate=15',
+      ),
+      { env: { ...process.env, DISPLAY: xvfb.display }, stdio: 'ignore' },
+    );
+    const movingExited = new Promise<void>((resolve) => moving.once('close', () => resolve()));
+    // The lowest budget the settings take; the one viewer already watching stays.
+    await page.getByText('Advanced').click();
+    await page.getByLabel('Upload budget (Mbit/s)').fill('0.1');
+    await page.getByRole('button', { name: 'Apply changes' }).click();
+    await waitFor('the budget applied', () => session.settings.maxUploadMbit === 0.1);
+    await waitFor('the budget stored', () => saved.at(-1)?.maxUploadMbit === 0.1);
+    const warning = page.getByTestId('upload-warning');
+    await warning.waitFor({ timeout: 15_000 });
+    assert.match(
+      (await warning.textContent()) ?? '',
+      /of the 0\.1 Mbit\/s budget.*relay \(an Icecast server\)/,
+    );
+    await page.getByText('Advanced').click();
+    await screenshots(page, 'upload-warning');
+    const recording = page.getByTestId('recording');
+    await waitFor('the recording in the window', async () =>
+      /talk-?\d*\.mkv: recording, [\d.]+ [kM]B$/.test((await recording.textContent()) ?? ''),
+    );
+    assert.ok((await stat(join(settingsDir, 'talk.mkv'))).size > 0, 'the file is written');
+
+    await page.getByText('Advanced').click();
+    await page.getByLabel('Upload budget (Mbit/s)').fill('');
+    await page.getByRole('button', { name: 'Apply changes' }).click();
+    await waitFor('no budget again', () => session.settings.maxUploadMbit === null);
+    await warning.waitFor({ state: 'detached', timeout: 10_000 });
+    await page.getByText('Advanced').click();
+    viewer.kill();
+    moving.kill();
+    await Promise.all([exited, movingExited]);
   });
 
   it('New token while live: the link changes, the new token is stored, and the old link is refused', async () => {

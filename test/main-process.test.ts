@@ -202,6 +202,18 @@ describe('the built main process under a recording fake electron', () => {
     assert.equal(snapshot.value.state.kind, 'idle');
   });
 
+  it("Record to file asks main's save dialog (a Matroska file); cancelled, nothing is chosen", async () => {
+    const answer = await main.invoke<string | null>(IPC.chooseRecordFile, APP_INDEX_URL);
+    assert.ok(answer.ok, JSON.stringify(answer));
+    assert.equal(answer.value, null);
+    const dialogs = (await main.calls()).filter((c) => c.name === 'dialog.showSaveDialog');
+    assert.equal(dialogs.length, 1);
+    const options = dialogs[0].args.at(-1) as { filters: { extensions: string[] }[] };
+    assert.deepEqual(options.filters[0].extensions, ['mkv']);
+    const refused = await main.invoke(IPC.chooseRecordFile, APP_INDEX_URL, '/tmp/from-the-window.mkv');
+    assert.ok(!refused.ok, 'a path from the window is refused');
+  });
+
   it('the mkvcast:// handler serves the built renderer with its CSP, and nothing outside it', async () => {
     type Answer = { status: number; headers: Record<string, string>; body: string };
     const index = await main.ask<Answer>({ cmd: 'request', url: APP_INDEX_URL });

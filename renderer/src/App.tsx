@@ -5,6 +5,7 @@ import { draftFromSettings, settingsFromDraft, type Draft } from './draft';
 import { LinksPanel } from './LinksPanel';
 import { api, errorText, userErrorOf } from './mkvcast';
 import { SettingsForm, type FieldErrors } from './SettingsForm';
+import { RecordControl } from './RecordControl';
 import { ShareButton } from './ShareButton';
 import { useSession } from './useSession';
 import { ViewersTable } from './ViewersTable';
@@ -28,6 +29,8 @@ export function App(): ReactElement {
   const [ffmpegError, setFfmpegError] = useState<UserError | null>(null);
   /** Why a request from a button (Stop, Kick, the permission settings) failed, with main's fix. */
   const [requestError, setRequestError] = useState<UserError | null>(null);
+  /** The recording's file name, as main's save dialog answered it. */
+  const [recordName, setRecordName] = useState<string | null>(null);
   const request = (call: () => Promise<unknown>): void => {
     setRequestError(null);
     call().catch((failure: unknown) => setRequestError(userErrorOf(failure)));
@@ -143,6 +146,17 @@ export function App(): ReactElement {
         onStart={() => void start()}
         onStop={() => request(() => api().stop())}
       />
+      <RecordControl
+        fileName={recordName}
+        recording={session.stats.outputs?.recording ?? null}
+        onChoose={() =>
+          request(async () => {
+            const name = await api().chooseRecordFile();
+            if (name !== null) setRecordName(name);
+          })
+        }
+        onClear={() => request(async () => setRecordName((await api().clearRecordFile(), null)))}
+      />
       {saveWarning && (
         <p className="warning" role="status">
           {saveWarning}
@@ -157,7 +171,11 @@ export function App(): ReactElement {
       {running && (
         <>
           <LinksPanel links={session.links} stats={session.stats} />
-          <ViewersTable viewers={session.viewers} onKick={(id) => request(() => api().kick(id))} />
+          <ViewersTable
+            viewers={session.viewers}
+            outputs={session.stats.outputs}
+            onKick={(id) => request(() => api().kick(id))}
+          />
         </>
       )}
     </main>

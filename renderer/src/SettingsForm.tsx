@@ -5,7 +5,14 @@ import { Field, type FieldProblem } from './Field';
 
 export type FieldErrors = Partial<Record<keyof Settings, FieldProblem>>;
 
-const ADVANCED: readonly (keyof Settings)[] = ['host', 'maxViewers', 'token', 'ffmpegPath', 'encoder'];
+const ADVANCED: readonly (keyof Settings)[] = [
+  'host',
+  'maxViewers',
+  'token',
+  'ffmpegPath',
+  'encoder',
+  'maxUploadMbit',
+];
 
 export interface SettingsFormProps {
   draft: Draft;
@@ -154,6 +161,24 @@ export function SettingsForm(props: SettingsFormProps): ReactElement {
                 min={1}
                 value={draft.maxViewers}
                 onChange={(e) => set('maxViewers')(e.target.value)}
+              />
+            )}
+          </Field>
+          <Field
+            id="max-upload"
+            label="Upload budget (Mbit/s)"
+            hint="Empty for none. Past it, new viewers are turned away."
+            error={errors.maxUploadMbit}
+          >
+            {(aria) => (
+              <input
+                {...aria}
+                type="number"
+                inputMode="decimal"
+                min={0.1}
+                step="any"
+                value={draft.maxUploadMbit}
+                onChange={(e) => set('maxUploadMbit')(e.target.value)}
               />
             )}
           </Field>

@@ -1,18 +1,33 @@
 import type { ReactElement } from 'react';
-import type { ViewerInfo } from '../../server/api.js';
-import { formatDuration, secondsSince } from './format';
+import type { OutputsStatus, ViewerInfo } from '../../server/api.js';
+import { formatBitrate, formatDuration, secondsSince } from './format';
+import { uploadView } from './upload';
 
 export interface ViewersTableProps {
   viewers: ViewerInfo[];
   onKick: (viewerId: string) => void;
+  /** Stats.outputs: the upload line, its warning, and one row per push. */
+  outputs?: OutputsStatus;
 }
 
-export function ViewersTable({ viewers, onKick }: ViewersTableProps): ReactElement {
+export function ViewersTable({ viewers, onKick, outputs }: ViewersTableProps): ReactElement {
   const nowMs = Date.now();
+  const upload = outputs ? uploadView(outputs.upload) : null;
+  const pushes = outputs?.pushes ?? [];
   return (
     <section className="viewers" aria-labelledby="viewers-title">
       <h2 id="viewers-title">Viewers ({viewers.length})</h2>
-      {viewers.length === 0 ? (
+      {upload && (
+        <p className="upload" data-testid="upload">
+          {upload.summary}
+        </p>
+      )}
+      {upload?.warning && (
+        <p className="warning" role="status" data-testid="upload-warning">
+          {upload.warning}
+        </p>
+      )}
+      {viewers.length === 0 && pushes.length === 0 ? (
         <p className="hint">Nobody is watching yet. Send a link above.</p>
       ) : (
         <table aria-labelledby="viewers-title">
@@ -47,6 +62,16 @@ export function ViewersTable({ viewers, onKick }: ViewersTableProps): ReactEleme
                     Kick
                   </button>
                 </td>
+              </tr>
+            ))}
+            {pushes.map((p) => (
+              <tr key={`push-${p.target}`} className="push" title={p.lastError ?? undefined}>
+                <td data-label="Client">Push ({p.sends})</td>
+                <td data-label="Address">{p.target}</td>
+                <td data-label="Connected for">{p.state}</td>
+                <td data-label="Lag">{formatBitrate(p.bitrateKbps)}</td>
+                <td data-label="Skips">{p.runs > 1 ? `${p.runs - 1} reconnects` : ''}</td>
+                <td />
               </tr>
             ))}
           </tbody>

@@ -14,6 +14,16 @@ describe('the settings form draft', () => {
     assert.deepEqual(settingsFromDraft(draft, settings), settings);
   });
 
+  it('turns an empty upload budget into none and a typed one into a number', () => {
+    const withBudget = { ...DEFAULT_SETTINGS, maxUploadMbit: 20 };
+    assert.equal(draftFromSettings(withBudget).maxUploadMbit, '20');
+    assert.deepEqual(settingsFromDraft(draftFromSettings(withBudget), DEFAULT_SETTINGS), withBudget);
+    const cleared = { ...draftFromSettings(withBudget), maxUploadMbit: '  ' };
+    assert.equal(settingsFromDraft(cleared, withBudget).maxUploadMbit, null);
+    const text = { ...draftFromSettings(withBudget), maxUploadMbit: 'lots' };
+    assert.ok(Number.isNaN(settingsFromDraft(text, withBudget).maxUploadMbit));
+  });
+
   it('passes what was typed on for the main process to judge: empty or text is not a number', () => {
     const draft = { ...draftFromSettings(DEFAULT_SETTINGS), port: '', fps: 'fast', host: ' 127.0.0.1 ' };
     const settings = settingsFromDraft(draft, DEFAULT_SETTINGS);

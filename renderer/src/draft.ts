@@ -12,6 +12,8 @@ export interface Draft {
   maxViewers: string;
   ffmpegPath: string;
   encoder: string;
+  /** Mbit/s; empty for no budget. */
+  maxUploadMbit: string;
 }
 
 export function draftFromSettings(settings: Settings): Draft {
@@ -26,6 +28,7 @@ export function draftFromSettings(settings: Settings): Draft {
     maxViewers: String(settings.maxViewers),
     ffmpegPath: settings.ffmpegPath,
     encoder: settings.encoder,
+    maxUploadMbit: settings.maxUploadMbit === null ? '' : String(settings.maxUploadMbit),
   };
 }
 
@@ -43,5 +46,6 @@ export function settingsFromDraft(draft: Draft, saved: Settings): Settings {
     maxViewers: num(draft.maxViewers),
     ffmpegPath: draft.ffmpegPath.trim(),
     encoder: draft.encoder.trim(),
+    maxUploadMbit: draft.maxUploadMbit.trim() === '' ? null : num(draft.maxUploadMbit),
   };
 }

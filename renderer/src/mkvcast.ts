@@ -30,6 +30,8 @@ export function api(): MkvcastApi {
     screenAccess: call(ipc.screenAccess),
     openScreenAccessSettings: call(ipc.openScreenAccessSettings),
     chooseFfmpeg: call(ipc.chooseFfmpeg),
+    chooseRecordFile: call(ipc.chooseRecordFile),
+    clearRecordFile: call(ipc.clearRecordFile),
     onState: ipc.onState,
     onViewers: ipc.onViewers,
     onStats: ipc.onStats,

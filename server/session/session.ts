@@ -68,6 +68,8 @@ export class SharingSession extends EventEmitter {
   private outputs: Outputs | null = null;
   /** The recording's last file number so far: a session started again records into the next one. */
   private recordedFiles = 0;
+  /** The app's Record choice (setRecordFile); undefined: deps.record. */
+  private recordFile: string | null | undefined = undefined;
   private liveSinceMs = 0;
   private tickTimer: NodeJS.Timeout | null = null;
   private readonly watch: ScreenWatch;
@@ -201,6 +203,12 @@ export class SharingSession extends EventEmitter {
     return this.publisher?.kick(viewerId) ?? false;
   }
 
+  /** The file the next start records to (the app's Record choice); null: none. A live share goes on as it is. */
+  setRecordFile(file: string | null): void {
+    if (this.recordFile !== file) this.recordedFiles = 0;
+    this.recordFile = file;
+  }
+
   private setState(state: SessionState): void {
     this.current = state;
     this.emit('state', state);
@@ -283,7 +291,7 @@ export class SharingSession extends EventEmitter {
         return;
       }
       this.outputs = new Outputs(publisher, {
-        record: this.deps.record,
+        record: this.recordFile === undefined ? this.deps.record : this.recordFile,
         recordFirstNumber: this.recordedFiles + 1,
         pushes: this.deps.pushes,
         maxUploadMbit: settings.maxUploadMbit ?? this.deps.maxUploadMbit,
