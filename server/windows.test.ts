@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseWindowTree, parseXpropName, pickWindow, type WindowInfo } from './windows.js';
+import { parseWindowSize, parseWindowTree, parseXpropName, pickWindow, type WindowInfo } from './windows.js';
 
 // `xwininfo -root -tree` under a reparenting window manager: frames without a class hold the clients.
 const TREE = `
@@ -67,5 +67,14 @@ describe('windows', () => {
       code: 'WINDOW_NOT_FOUND',
       message: /there are 0x20000c "notes.md - Editor"/,
     });
+  });
+});
+
+describe('parseWindowSize', () => {
+  it("reads xwininfo -id's Width and Height", () => {
+    const text =
+      'xwininfo: Window id: 0x1a00002 "Notes"\n\n  Absolute upper-left X:  20\n  Width: 484\n  Height: 316\n  Depth: 24\n';
+    assert.deepEqual(parseWindowSize(text), { width: 484, height: 316 });
+    assert.equal(parseWindowSize('X Error of failed request: BadWindow'), null);
   });
 });

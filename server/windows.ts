@@ -136,3 +136,28 @@ export function windowClosed(display: string, id: string): WindowError | null {
     );
   }
 }
+
+/** `Width: 484` and `Height: 316` in `xwininfo -id` output; null when either is missing. */
+export function parseWindowSize(text: string): { width: number; height: number } | null {
+  const width = /^\s*Width: (\d+)$/m.exec(text);
+  const height = /^\s*Height: (\d+)$/m.exec(text);
+  return width && height ? { width: Number(width[1]), height: Number(height[1]) } : null;
+}
+
+/**
+ * The size of window `id` now, or null when it cannot be read (closed, no xwininfo). Asked only when a
+ * paused run starts (the card is made at the window's size), so a synchronous xwininfo is fine there.
+ */
+export function windowSize(display: string, id: string): { width: number; height: number } | null {
+  try {
+    const text = execFileSync('xwininfo', ['-id', id], {
+      env: { ...process.env, DISPLAY: display },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 5000,
+    });
+    return parseWindowSize(text);
+  } catch {
+    return null;
+  }
+}

@@ -164,4 +164,20 @@ describe('captureArgs', () => {
       'the same encoder arguments as the screen, so the stream header matches',
     );
   });
+
+  it("paused while sharing a window: the card is the window's size, through the window's own scaling", () => {
+    const target = { platform: 'linux' as const, screen, display: ':1', window: '0x1a00002' };
+    const windowRun = captureArgs(settings, target, 'libx264');
+    const card = captureArgs(
+      settings,
+      { ...target, card: true, windowSize: { width: 485, height: 316 } },
+      'libx264',
+    );
+    assert.match(after(card, '-i') ?? '', /^color=c=0x1e2a38:s=484x316:r=30,/);
+    assert.deepEqual(
+      card.slice(card.indexOf('-vf'), card.lastIndexOf('-r')),
+      windowRun.slice(windowRun.indexOf('-vf'), windowRun.lastIndexOf('-r')),
+      'the same encoder arguments as the window run',
+    );
+  });
 });

@@ -12,6 +12,11 @@ export interface CaptureTarget {
   window?: string;
   /** Paused: a still card of the same size instead of any capture. */
   card?: boolean;
+  /**
+   * The shared window's size now, for its card: a card at the screen's size would change the stream
+   * header, and viewers of a window would be cut off at pause.
+   */
+  windowSize?: { width: number; height: number };
 }
 
 /**
@@ -57,7 +62,10 @@ const even = (n: number): number => Math.max(2, n - (n % 2));
 export function grabArgs(target: CaptureTarget, fps: number): string[] {
   const { screen } = target;
   const size = `${even(screen.width)}x${even(screen.height)}`;
-  if (target.card) return cardArgs(screen.width, screen.height, fps);
+  if (target.card) {
+    const size = (target.window && target.windowSize) || screen;
+    return cardArgs(size.width, size.height, fps);
+  }
   if (target.window) return windowGrabArgs(target, fps, target.window);
   switch (target.platform) {
     case 'linux':
@@ -333,7 +341,13 @@ export function captureArgs(
     ...(audio ? audioClockArgs(target.platform, audio) : []),
     ...grabArgs(target, settings.fps),
     ...(audio ? audioInputArgs(target.platform, audio, settings.fps) : []),
-    ...encodeArgs(settings, target.screen, encoder, !target.window || target.card === true),
+    // A window's card goes through the window's own scaling, so that both runs make the same header.
+    ...encodeArgs(
+      settings,
+      target.screen,
+      encoder,
+      !target.window || (target.card === true && !target.windowSize),
+    ),
     ...(audio ? audioEncodeArgs(settings.quality) : []),
     // The encoder's frame rate is the setting, never a guess: it is written into the H.264 SPS, and a
     // restarted encoder is spliced in for the viewers only when its SPS is the same.

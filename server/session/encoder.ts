@@ -5,7 +5,7 @@ import { FfmpegChild, type FfmpegExit } from '../ffmpeg/child.js';
 import { ffmpegGone } from '../ffmpeg/errors.js';
 import { isExecutable } from '../ffmpeg/locate.js';
 import { cropScreen } from '../region.js';
-import { windowClosed } from '../windows.js';
+import { windowClosed, windowSize } from '../windows.js';
 
 /** One running encoder, as the capture loop sees it: Matroska out, text on stderr, a way to stop it. */
 export interface Encoder {
@@ -73,12 +73,15 @@ export function ffmpegEncoders(options: FfmpegEncoderOptions): EncoderFactory {
     start(screen: ScreenInfo): Encoder {
       const settings = options.settings();
       const paused = options.paused?.() ?? false;
+      const sizeOfWindow =
+        paused && settings.window && platform === 'linux' ? windowSize(display, settings.window) : null;
       const target = {
         platform,
         screen: cropScreen(screen, settings.region),
         display,
         window: settings.window || undefined,
         card: paused,
+        ...(sizeOfWindow ? { windowSize: sizeOfWindow } : {}),
       };
       // Paused: the card, and silence in place of the sound (the same track, so viewers stay).
       const sound = options.audio?.() ?? null;
