@@ -13,6 +13,7 @@ import type {
   ShareLinkInfo,
   StartResult,
   ViewerInfo,
+  WindowChoice,
 } from '../server/api.js';
 import { toUserError, type SharingSession } from '../server/session/session.js';
 import { newToken, validateSettings } from '../server/settings.js';
@@ -34,6 +35,8 @@ export interface ControllerDeps {
   pickRecordFile?: () => Promise<string | null>;
   /** Checks a picked ffmpeg (default: verifyFfmpegPath, which runs it with -version). */
   verifyFfmpeg?: (path: string) => Promise<string>;
+  /** The windows that can be shared (default: none, where the platform cannot capture one). */
+  listWindows?: () => Promise<WindowChoice[]>;
 }
 
 /** The controller's events and their arguments: what main pushes to the window (PushPayloads). */
@@ -41,6 +44,7 @@ export interface ControllerEvents {
   state: [state: SessionState, links: ShareLinkInfo[]];
   viewers: [viewers: ViewerInfo[]];
   stats: [stats: SessionStats];
+  paused: [paused: boolean];
 }
 
 /** Why an ffmpegPath from the window is refused: only main's own dialog names a program to run. */
@@ -62,6 +66,7 @@ export class AppController extends EventEmitter<ControllerEvents> {
     state: (state: SessionState) => this.emit('state', state, this.deps.session.links),
     viewers: (viewers: ViewerInfo[]) => this.emit('viewers', viewers),
     stats: (stats: SessionStats) => this.emit('stats', stats),
+    paused: (paused: boolean) => this.emit('paused', paused),
   };
 
   constructor(deps: ControllerDeps) {
@@ -71,6 +76,7 @@ export class AppController extends EventEmitter<ControllerEvents> {
     session.on('state', this.forward.state);
     session.on('viewers', this.forward.viewers);
     session.on('stats', this.forward.stats);
+    session.on('paused', this.forward.paused);
   }
 
   listScreens(): Promise<ScreenInfo[]> {
@@ -190,6 +196,19 @@ export class AppController extends EventEmitter<ControllerEvents> {
     }
   }
 
+  listWindows(): Promise<WindowChoice[]> {
+    return this.deps.listWindows?.() ?? Promise.resolve([]);
+  }
+
+  /**
+   * Pauses or resumes (the session refuses where it cannot make the card, with its code and fix).
+   * Pausing while not sharing is allowed: a share started later begins with the card.
+   */
+  setPaused(paused: boolean): boolean {
+    this.deps.session.setPaused(paused);
+    return this.deps.session.paused;
+  }
+
   screenAccess(): ScreenAccess {
     return this.deps.screenAccess?.() ?? 'not-needed';
   }
@@ -203,7 +222,13 @@ export class AppController extends EventEmitter<ControllerEvents> {
 
   getState(): SessionSnapshot {
     const { session } = this.deps;
-    return { state: session.state, links: session.links, viewers: session.viewers(), stats: session.stats() };
+    return {
+      state: session.state,
+      links: session.links,
+      viewers: session.viewers(),
+      stats: session.stats(),
+      paused: session.paused,
+    };
   }
 
   /** Stops listening to the session (the session itself is the caller's). */
@@ -212,6 +237,7 @@ export class AppController extends EventEmitter<ControllerEvents> {
     session.off('state', this.forward.state);
     session.off('viewers', this.forward.viewers);
     session.off('stats', this.forward.stats);
+    session.off('paused', this.forward.paused);
   }
 }
 

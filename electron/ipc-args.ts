@@ -66,3 +66,10 @@ export function settingsArg(args: readonly unknown[]): Record<string, unknown> {
   }
   return value as Record<string, unknown>;
 }
+
+/** One true or false (pause, resume). */
+export function booleanArg(args: readonly unknown[]): boolean {
+  const [value] = args;
+  if (args.length !== 1 || typeof value !== 'boolean') throw new IpcArgumentError('expected true or false');
+  return value;
+}

@@ -65,7 +65,9 @@ function app(pick: () => string | null): {
 
 const REQUESTS: RequestChannel[] = Object.values(IPC).filter(
   (channel): channel is RequestChannel =>
-    ![IPC.pushState, IPC.pushViewers, IPC.pushStats, IPC.pushScreens].includes(channel as never),
+    ![IPC.pushState, IPC.pushViewers, IPC.pushStats, IPC.pushScreens, IPC.pushPaused].includes(
+      channel as never,
+    ),
 );
 
 describe("main's IPC handlers", () => {
@@ -108,12 +110,24 @@ describe("main's IPC handlers", () => {
       [IPC.chooseFfmpeg, '/bin/sh'],
       [IPC.kick, '../x'],
       [IPC.saveSettings, 'fps=1'],
+      [IPC.setPaused, 'yes'],
+      [IPC.listWindows, 'all'],
     ] as const) {
       const result = await invoke(channel, APP_INDEX_URL, arg);
       assert.ok(!result.ok, channel);
       assert.equal(result.error.code, 'BAD_IPC_ARGUMENT');
       assert.ok(result.error.fix.length > 0);
     }
+  });
+
+  it('setPaused takes one boolean and answers the new value; listWindows is empty where no lister is given', async () => {
+    const { invoke, session } = app(() => null);
+    assert.deepEqual(await invoke(IPC.setPaused, APP_INDEX_URL, true), { ok: true, value: true });
+    assert.equal(session.paused, true);
+    assert.deepEqual(await invoke(IPC.setPaused, APP_INDEX_URL, false), { ok: true, value: false });
+    const none = await invoke(IPC.setPaused, APP_INDEX_URL);
+    assert.ok(!none.ok && none.error.code === 'BAD_IPC_ARGUMENT');
+    assert.deepEqual(await invoke(IPC.listWindows, APP_INDEX_URL), { ok: true, value: [] });
   });
 
   it('an error inside a handler answers its code and fix, never a throw (Electron would keep only the message)', async () => {

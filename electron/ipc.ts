@@ -8,6 +8,7 @@ import { IPC, type IpcResult, type UserError } from '../server/api.js';
 import { toUserError } from '../server/session/errors.js';
 import type { AppController } from './controller.js';
 import {
+  booleanArg,
   copyTextArg,
   IpcArgumentError,
   IpcSenderError,
@@ -58,6 +59,8 @@ export function requestHandlers(
     [IPC.saveSettings]: (args) => controller.saveSettings(settingsArg(args)),
     [IPC.kick]: (args) => controller.kick(viewerIdArg(args)),
     [IPC.copyLink]: (args) => controller.copyLink(copyTextArg(args)),
+    [IPC.listWindows]: withoutArgs(() => controller.listWindows()),
+    [IPC.setPaused]: (args) => controller.setPaused(booleanArg(args)),
   };
 }
 

@@ -25,9 +25,10 @@ import {
 import { networkInterfaces } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { IPC, type ScreenAccess, type ScreenInfo } from '../server/api.js';
+import { IPC, type ScreenAccess, type ScreenInfo, type WindowChoice } from '../server/api.js';
 import { screensFromDisplays, x11Problem } from '../server/screens.js';
 import { SharingSession } from '../server/session/session.js';
+import { listX11Windows } from '../server/windows.js';
 import { APP_INDEX_URL, APP_SCHEME, appResponse } from './app-protocol.js';
 import { closeAction, closeChoice, CLOSE_QUESTION, COMPACT_WINDOW } from './close-policy.js';
 import { AppController } from './controller.js';
@@ -41,6 +42,7 @@ import { SettingsFile } from './settings-file.js';
 import { startupFailure } from './startup-error.js';
 import { trayVisible } from './tray-host.js';
 import { trayIconFile, trayModel, type TrayAction } from './tray-menu.js';
+import { windowChoices, withWindowThumbnails } from './windows.js';
 import { lockDownContents, lockDownSession, windowOptions } from './window-security.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/electron
@@ -96,6 +98,35 @@ async function pickerScreens(): Promise<ScreenInfo[]> {
     // The picker works without pictures: say why once in the log and go on.
     console.warn('mkvcast: no screen thumbnails:', error instanceof Error ? error.message : error);
     return screens;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The windows for the picker (X11 only: x11grab captures by id), with desktopCapturer's thumbnails
+ * where it gives them quickly. Elsewhere none: Windows shares by title from the CLI, macOS cannot.
+ */
+async function pickerWindows(): Promise<WindowChoice[]> {
+  const display = process.env.DISPLAY;
+  if (process.platform !== 'linux' || !display) return [];
+  const windows = windowChoices(await listX11Windows(display));
+  if (windows.length === 0) return windows;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const sources = await Promise.race([
+      desktopCapturer.getSources({ types: ['window'], thumbnailSize: THUMBNAIL_SIZE }),
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error('no answer in 3 s')), THUMBNAIL_TIMEOUT_MS);
+      }),
+    ]);
+    return withWindowThumbnails(
+      windows,
+      sources.map((s) => ({ id: s.id, dataUrl: s.thumbnail.isEmpty() ? '' : s.thumbnail.toDataURL() })),
+    );
+  } catch (error) {
+    console.warn('mkvcast: no window thumbnails:', error instanceof Error ? error.message : error);
+    return windows;
   } finally {
     clearTimeout(timer);
   }
@@ -158,8 +189,10 @@ function lockDown(): void {
 
 function updateTray(session: SharingSession, run: (action: TrayAction) => void): void {
   if (!tray) return;
-  const model = trayModel(session.state, session.links, session.viewers().length);
-  tray.setImage(nativeImage.createFromPath(join(ASSETS, trayIconFile(process.platform, model.live))));
+  const model = trayModel(session.state, session.links, session.viewers().length, session.paused);
+  tray.setImage(
+    nativeImage.createFromPath(join(ASSETS, trayIconFile(process.platform, model.live, model.paused))),
+  );
   tray.setToolTip(model.tooltip);
   const template: MenuItemConstructorOptions[] = model.items.map((item) =>
     item.kind === 'separator'
@@ -195,6 +228,7 @@ async function main(): Promise<void> {
     screenAccess,
     pickFfmpegFile,
     pickRecordFile,
+    listWindows: pickerWindows,
     ...(process.platform === 'darwin'
       ? { openScreenAccessSettings: () => shell.openExternal(SCREEN_RECORDING_PANE) }
       : {}),
@@ -221,6 +255,15 @@ async function main(): Promise<void> {
       case 'quit':
         app.quit();
         return;
+      case 'pause':
+      case 'resume':
+        try {
+          controller.setPaused(action === 'pause');
+        } catch (error) {
+          // The window shows the session's refusal when asked from there; the tray can only log it.
+          console.warn('mkvcast: pause:', error instanceof Error ? error.message : error);
+        }
+        return;
     }
   };
   const refreshTray = (): void => updateTray(session, runTrayAction);
@@ -234,6 +277,10 @@ async function main(): Promise<void> {
     refreshTray();
   });
   controller.on('stats', (stats) => push(IPC.pushStats, stats));
+  controller.on('paused', (paused) => {
+    push(IPC.pushPaused, paused);
+    refreshTray();
+  });
   const pushScreens = (): void => {
     pickerScreens().then(
       (screens) => push(IPC.pushScreens, screens),

@@ -94,18 +94,21 @@ describe('the preload bundle', () => {
     const off = api.onState((state, links) => seen.push(['state', state, links]));
     api.onViewers((viewers) => seen.push(['viewers', viewers]));
     api.onScreens((screens) => seen.push(['screens', screens]));
+    api.onPaused((paused) => seen.push(['paused', paused]));
     const links = [
       { url: 'http://192.168.1.2:8080/t/live.mkv', interfaceName: 'eth0', family: 'IPv4' as const },
     ];
     push(IPC.pushState, { state: { kind: 'idle' }, links });
     push(IPC.pushViewers, []);
     push(IPC.pushScreens, []);
+    push(IPC.pushPaused, true);
     off();
     push(IPC.pushState, { state: { kind: 'starting' }, links: [] });
     assert.deepEqual(seen, [
       ['state', { kind: 'idle' }, links],
       ['viewers', []],
       ['screens', []],
+      ['paused', true],
     ]);
     assert.equal(listeners.get(IPC.pushState)?.length, 0);
   });

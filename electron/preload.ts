@@ -23,11 +23,14 @@ const api: MkvcastIpcApi = {
   chooseFfmpeg: () => ipcRenderer.invoke(IPC.chooseFfmpeg),
   chooseRecordFile: () => ipcRenderer.invoke(IPC.chooseRecordFile),
   clearRecordFile: () => ipcRenderer.invoke(IPC.clearRecordFile),
+  listWindows: () => ipcRenderer.invoke(IPC.listWindows),
+  setPaused: (paused) => ipcRenderer.invoke(IPC.setPaused, paused),
   onState: (callback) =>
     subscribePush(ipcRenderer, IPC.pushState, ({ state, links }) => callback(state, links)),
   onViewers: (callback) => subscribePush(ipcRenderer, IPC.pushViewers, callback),
   onStats: (callback) => subscribePush(ipcRenderer, IPC.pushStats, callback),
   onScreens: (callback) => subscribePush(ipcRenderer, IPC.pushScreens, callback),
+  onPaused: (callback) => subscribePush(ipcRenderer, IPC.pushPaused, callback),
 };
 
 contextBridge.exposeInMainWorld('mkvcast', api);

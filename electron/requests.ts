@@ -25,4 +25,6 @@ export const REQUEST_CHANNELS: Readonly<Record<RequestName, RequestChannel>> = {
   chooseFfmpeg: IPC.chooseFfmpeg,
   chooseRecordFile: IPC.chooseRecordFile,
   clearRecordFile: IPC.clearRecordFile,
+  listWindows: IPC.listWindows,
+  setPaused: IPC.setPaused,
 };

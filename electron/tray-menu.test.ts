@@ -19,11 +19,11 @@ describe('trayModel', () => {
     assert.deepEqual(actions(model.items), ['start', 'copy-link (disabled)', 'show', 'quit']);
   });
 
-  it('live: Stop sharing, Copy link, the viewer count, the live icon', () => {
+  it('live: Pause, Stop sharing, Copy link, the viewer count, the live icon', () => {
     const model = trayModel({ kind: 'live', since: '2026-01-01T00:00:00Z' }, [LINK], 2);
     assert.equal(model.live, true);
     assert.deepEqual(model.items[0], { kind: 'info', label: 'Sharing: 2 viewers' });
-    assert.deepEqual(actions(model.items), ['stop', 'copy-link', 'show', 'quit']);
+    assert.deepEqual(actions(model.items), ['pause', 'stop', 'copy-link', 'show', 'quit']);
     assert.equal(trayModel({ kind: 'live', since: '' }, [LINK], 1).tooltip, 'mkvcast — Sharing: 1 viewer');
   });
 
@@ -50,7 +50,36 @@ describe('trayModel', () => {
   });
 });
 
+describe('trayModel while paused', () => {
+  it('live: Pause sharing comes first; paused: the paused icon, the tooltip says so, and Resume sharing', () => {
+    const live = { kind: 'live', since: '' } as const;
+    assert.deepEqual(actions(trayModel(live, [LINK], 1).items), [
+      'pause',
+      'stop',
+      'copy-link',
+      'show',
+      'quit',
+    ]);
+    const model = trayModel(live, [LINK], 2, true);
+    assert.equal(model.paused, true);
+    assert.equal(model.tooltip, 'mkvcast — Paused: 2 viewers see the Paused card');
+    assert.deepEqual(model.items[0], { kind: 'info', label: 'Paused: 2 viewers see the Paused card' });
+    assert.deepEqual(actions(model.items), ['resume', 'stop', 'copy-link', 'show', 'quit']);
+  });
+
+  it('not sharing: no pause item, and no paused icon', () => {
+    const model = trayModel({ kind: 'idle' }, [], 0, true);
+    assert.equal(model.paused, false);
+    assert.deepEqual(actions(model.items), ['start', 'copy-link (disabled)', 'show', 'quit']);
+  });
+});
+
 describe('trayIconFile', () => {
+  it('paused has its own icon, a template one on macOS', () => {
+    assert.equal(trayIconFile('linux', true, true), 'tray-paused.png');
+    assert.equal(trayIconFile('darwin', true, true), 'tray-pausedTemplate.png');
+  });
+
   it('uses template images on macOS and the coloured icons elsewhere', () => {
     assert.equal(trayIconFile('darwin', true), 'tray-liveTemplate.png');
     assert.equal(trayIconFile('darwin', false), 'tray-idleTemplate.png');

@@ -218,6 +218,8 @@ export interface SessionSnapshot {
   links: ShareLinkInfo[];
   viewers: ViewerInfo[];
   stats: SessionStats;
+  /** True while sharing is paused (viewers see the "Paused" card). */
+  paused?: boolean;
 }
 
 export type SaveSettingsResult =
@@ -267,6 +269,26 @@ export interface MkvcastApi {
   onStats(callback: (stats: SessionStats) => void): () => void;
   /** The screens changed (plugged, unplugged, resized). */
   onScreens(callback: (screens: ScreenInfo[]) => void): () => void;
+  /** The windows that can be shared instead of a screen (empty where the platform cannot capture one). */
+  listWindows(): Promise<WindowChoice[]>;
+  /** Pauses (viewers see a still "Paused" card, nothing of the screen) or resumes; answers the new value. */
+  setPaused(paused: boolean): Promise<boolean>;
+  /** Sharing was paused or resumed (from the window, the tray or anywhere else). */
+  onPaused(callback: (paused: boolean) => void): () => void;
+}
+
+/** A window the app's picker offers: Settings.window takes its `id`. */
+export interface WindowChoice {
+  /** The X window id (`0x…`) on Linux. */
+  id: string;
+  /** Its title (may be empty). */
+  name: string;
+  /** The program's class, e.g. `XTerm`. */
+  className: string;
+  width: number;
+  height: number;
+  /** A small picture of the window as a `data:` URL, when the platform gives one quickly. */
+  thumbnail?: string;
 }
 
 // --- What crosses IPC (the app's main process ↔ window) ---
@@ -301,10 +323,13 @@ export const IPC = {
   chooseFfmpeg: 'mkvcast:choose-ffmpeg',
   chooseRecordFile: 'mkvcast:choose-record-file',
   clearRecordFile: 'mkvcast:clear-record-file',
+  listWindows: 'mkvcast:list-windows',
+  setPaused: 'mkvcast:set-paused',
   pushState: 'mkvcast:state',
   pushViewers: 'mkvcast:viewers',
   pushStats: 'mkvcast:stats',
   pushScreens: 'mkvcast:screens',
+  pushPaused: 'mkvcast:paused',
 } as const;
 
 /**
@@ -316,6 +341,7 @@ export interface PushPayloads {
   [IPC.pushViewers]: ViewerInfo[];
   [IPC.pushStats]: SessionStats;
   [IPC.pushScreens]: ScreenInfo[];
+  [IPC.pushPaused]: boolean;
 }
 
 export type PushChannel = keyof PushPayloads;

@@ -19,7 +19,7 @@ type Handler = (event: IpcSender, ...args: unknown[]) => Promise<IpcResult<unkno
 
 // Runs in the page before its own scripts (the CSP does not apply to it).
 const SHIM = `(() => {
-  const listeners = { state: new Set(), viewers: new Set(), stats: new Set(), screens: new Set() };
+  const listeners = { state: new Set(), viewers: new Set(), stats: new Set(), screens: new Set(), paused: new Set() };
   const call = (channel) => (...args) => window.__mkvcastInvoke(channel, args);
   const subscribe = (channel) => (callback) => {
     listeners[channel].add(callback);
@@ -35,6 +35,7 @@ const SHIM = `(() => {
     onViewers: subscribe('viewers'),
     onStats: subscribe('stats'),
     onScreens: subscribe('screens'),
+    onPaused: subscribe('paused'),
   });
   window.mkvcast = Object.freeze(api);
 })();`;
@@ -90,7 +91,10 @@ export async function bridgeController(page: Page, controller: AppController): P
   controller.on('state', state);
   controller.on('viewers', viewers);
   controller.on('stats', stats);
+  const paused = push('paused');
+  controller.on('paused', paused);
   page.once('close', () => {
+    controller.off('paused', paused);
     controller.off('state', state);
     controller.off('viewers', viewers);
     controller.off('stats', stats);

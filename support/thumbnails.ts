@@ -37,3 +37,17 @@ export async function withX11Thumbnails(display: string, screens: ScreenInfo[]):
   );
   return withThumbnails(screens, sources);
 }
+
+/** One frame of X window `id` (x11grab -window_id), scaled down: what desktopCapturer gives for a window. */
+export async function x11WindowThumbnail(display: string, id: string, width = 320): Promise<string> {
+  const run = await runToExit(
+    ffmpegPath,
+    [
+      ...['-v', 'error', '-f', 'x11grab', '-draw_mouse', '0', '-window_id', id, '-i', display],
+      ...['-frames:v', '1', '-vf', `scale=${width}:-2`, '-c:v', 'png', '-f', 'image2pipe', '-'],
+    ],
+    { timeoutMs: 10_000 },
+  );
+  if (run.code !== 0) throw new Error(`ffmpeg could not grab window ${id} on ${display}: ${run.stderr}`);
+  return `data:image/png;base64,${run.stdout.toString('base64')}`;
+}

@@ -3,6 +3,7 @@ import type { FieldError, Settings, UserError } from '../../server/api.js';
 import { AccessNotice } from './AccessNotice';
 import { draftFromSettings, settingsFromDraft, type Draft } from './draft';
 import { LinksPanel } from './LinksPanel';
+import { PauseButton } from './PauseButton';
 import { api, errorText, userErrorOf } from './mkvcast';
 import { SettingsForm, type FieldErrors } from './SettingsForm';
 import { RecordControl } from './RecordControl';
@@ -18,7 +19,8 @@ function fieldErrors(saveErrors: FieldError[], error: UserError | null): FieldEr
 }
 
 export function App(): ReactElement {
-  const { session, screens, access, settings, setSettings, screensError, loadError } = useSession();
+  const { session, screens, access, settings, setSettings, screensError, loadError, windows, paused } =
+    useSession();
   const [draft, setDraft] = useState<Draft | null>(null);
   const [saveErrors, setSaveErrors] = useState<FieldError[]>([]);
   const [startError, setStartError] = useState<UserError | null>(null);
@@ -128,6 +130,7 @@ export function App(): ReactElement {
           }}
           screens={screens}
           screensError={screensError}
+          windows={windows}
           token={settings.token}
           errors={errors}
           onNewToken={() => void newToken()}
@@ -145,6 +148,11 @@ export function App(): ReactElement {
         busy={busy}
         onStart={() => void start()}
         onStop={() => request(() => api().stop())}
+      />
+      <PauseButton
+        paused={paused}
+        running={running}
+        onPause={(next) => request(() => api().setPaused(next))}
       />
       <RecordControl
         fileName={recordName}

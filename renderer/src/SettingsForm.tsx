@@ -1,7 +1,8 @@
 import { useEffect, useState, type ReactElement } from 'react';
-import type { ScreenInfo, Settings } from '../../server/api.js';
+import type { ScreenInfo, Settings, WindowChoice } from '../../server/api.js';
 import type { Draft } from './draft';
 import { Field, type FieldProblem } from './Field';
+import { SharePicker } from './SharePicker';
 
 export type FieldErrors = Partial<Record<keyof Settings, FieldProblem>>;
 
@@ -19,6 +20,8 @@ export interface SettingsFormProps {
   onChange: (draft: Draft) => void;
   screens: ScreenInfo[];
   screensError: string | null;
+  /** The windows that can be shared instead of a screen. */
+  windows: WindowChoice[];
   token: string | null;
   errors: FieldErrors;
   onNewToken: () => void;
@@ -27,12 +30,12 @@ export interface SettingsFormProps {
 }
 
 export function SettingsForm(props: SettingsFormProps): ReactElement {
-  const { draft, onChange, screens, screensError, token, errors, onNewToken, onChooseFfmpeg } = props;
+  const { draft, onChange, screens, screensError, windows, token, errors, onNewToken, onChooseFfmpeg } =
+    props;
   const set =
     <K extends keyof Draft>(key: K) =>
     (value: Draft[K]) =>
       onChange({ ...draft, [key]: value });
-  const shown = screens.find((s) => (draft.screenId ? s.id === draft.screenId : s.primary));
   const advancedError = ADVANCED.some((field) => errors[field]);
   const [advancedOpen, setAdvancedOpen] = useState(advancedError);
   useEffect(() => {
@@ -42,26 +45,14 @@ export function SettingsForm(props: SettingsFormProps): ReactElement {
   return (
     <fieldset className="settings">
       <legend>What to share</legend>
-      <Field
-        id="screen"
-        label="Screen"
-        error={errors.screenId ?? (screensError ? { message: screensError } : undefined)}
-      >
-        {(aria) => (
-          <select {...aria} value={draft.screenId} onChange={(e) => set('screenId')(e.target.value)}>
-            <option value="">Primary screen</option>
-            {screens.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-                {s.primary ? ' — primary' : ''}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      {shown?.thumbnail && (
-        <img className="screen-thumbnail" src={shown.thumbnail} alt={`What ${shown.name} shows now`} />
-      )}
+      <SharePicker
+        draft={draft}
+        onChange={onChange}
+        screens={screens}
+        screensError={screensError}
+        windows={windows}
+        errors={errors}
+      />
       <div className="row">
         <Field id="fps" label="Frame rate (fps)" error={errors.fps}>
           {(aria) => (
@@ -97,7 +88,14 @@ export function SettingsForm(props: SettingsFormProps): ReactElement {
         </Field>
       </div>
       <div className="row">
-        <Field id="quality" label="Quality" error={draft.quality === 'custom' ? undefined : errors.quality}>
+        <Field
+          id="quality"
+          label="Quality"
+          hint={
+            draft.quality === 'text444' ? 'Browsers cannot play 4:4:4: viewers need VLC or mpv.' : undefined
+          }
+          error={draft.quality === 'custom' ? undefined : errors.quality}
+        >
           {(aria) => (
             <select
               {...aria}
@@ -127,6 +125,26 @@ export function SettingsForm(props: SettingsFormProps): ReactElement {
             )}
           </Field>
         )}
+        <Field
+          id="output-size"
+          label="Output size"
+          hint="Scaled down before encoding, never up."
+          error={errors.outputSize}
+        >
+          {(aria) => (
+            <select
+              {...aria}
+              value={draft.outputSize}
+              onChange={(e) => set('outputSize')(e.target.value as Draft['outputSize'])}
+            >
+              <option value="native">As captured</option>
+              <option value="1080p">1080p</option>
+              <option value="720p">720p</option>
+            </select>
+          )}
+        </Field>
+      </div>
+      <div className="row">
         <Field id="port" label="Port" error={errors.port}>
           {(aria) => (
             <input

@@ -4,6 +4,7 @@ import { DEFAULT_SETTINGS } from '../../server/settings.js';
 import { draftFromSettings, settingsFromDraft } from './draft.js';
 import { formatBitrate, formatDuration } from './format.js';
 import { accessNotice } from './access.js';
+import { regionPresets } from './regions.js';
 
 describe('the settings form draft', () => {
   it('round-trips settings, a custom bitrate included', () => {
@@ -30,6 +31,33 @@ describe('the settings form draft', () => {
     assert.ok(Number.isNaN(settings.port));
     assert.ok(Number.isNaN(settings.fps));
     assert.equal(settings.host, '127.0.0.1');
+  });
+});
+
+describe('what is shared, in the draft', () => {
+  it('a window or a region round-trips; only the one picked is sent', () => {
+    const windowed = { ...DEFAULT_SETTINGS, window: '0x1a00002', outputSize: '720p' as const };
+    assert.equal(draftFromSettings(windowed).share, 'window');
+    assert.deepEqual(settingsFromDraft(draftFromSettings(windowed), windowed), windowed);
+    const regioned = { ...DEFAULT_SETTINGS, region: '960x1080+0+0' };
+    const draft = draftFromSettings(regioned);
+    assert.equal(draft.share, 'region');
+    assert.deepEqual(settingsFromDraft(draft, regioned), regioned);
+    const back = settingsFromDraft({ ...draft, share: 'screen', window: '0x1' }, regioned);
+    assert.equal(back.region, '');
+    assert.equal(back.window, '');
+  });
+
+  it('region presets are the halves of the screen, in even sizes that fit it', () => {
+    assert.deepEqual(
+      regionPresets({ width: 3440, height: 1440 }).map((p) => p.region),
+      ['1720x1440+0+0', '1720x1440+1720+0', '3440x720+0+0', '3440x720+0+720'],
+    );
+    // An odd half (1366 / 2 = 683) is rounded down to even, and the right half still ends at the edge.
+    assert.deepEqual(
+      regionPresets({ width: 1366, height: 768 }).map((p) => p.region),
+      ['682x768+0+0', '682x768+684+0', '1366x384+0+0', '1366x384+0+384'],
+    );
   });
 });
 

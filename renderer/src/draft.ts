@@ -1,4 +1,4 @@
-import type { Quality, Settings } from '../../server/api.js';
+import type { OutputSize, Quality, Settings } from '../../server/api.js';
 
 /** The settings form as typed: text as the person left it, turned into Settings only to be checked. */
 export interface Draft {
@@ -14,6 +14,11 @@ export interface Draft {
   encoder: string;
   /** Mbit/s; empty for no budget. */
   maxUploadMbit: string;
+  /** What is shared: a whole screen, a part of it (`region`), or one window (`window`). */
+  share: 'screen' | 'region' | 'window';
+  region: string;
+  window: string;
+  outputSize: OutputSize;
 }
 
 export function draftFromSettings(settings: Settings): Draft {
@@ -29,6 +34,10 @@ export function draftFromSettings(settings: Settings): Draft {
     ffmpegPath: settings.ffmpegPath,
     encoder: settings.encoder,
     maxUploadMbit: settings.maxUploadMbit === null ? '' : String(settings.maxUploadMbit),
+    share: settings.window ? 'window' : settings.region ? 'region' : 'screen',
+    region: settings.region,
+    window: settings.window,
+    outputSize: settings.outputSize,
   };
 }
 
@@ -47,5 +56,9 @@ export function settingsFromDraft(draft: Draft, saved: Settings): Settings {
     ffmpegPath: draft.ffmpegPath.trim(),
     encoder: draft.encoder.trim(),
     maxUploadMbit: draft.maxUploadMbit.trim() === '' ? null : num(draft.maxUploadMbit),
+    // Only what the picker shows is shared: the other choice's value is kept in the draft, not sent.
+    region: draft.share === 'region' ? draft.region.trim() : '',
+    window: draft.share === 'window' ? draft.window : '',
+    outputSize: draft.outputSize,
   };
 }

@@ -32,9 +32,12 @@ export function api(): MkvcastApi {
     chooseFfmpeg: call(ipc.chooseFfmpeg),
     chooseRecordFile: call(ipc.chooseRecordFile),
     clearRecordFile: call(ipc.clearRecordFile),
+    listWindows: call(ipc.listWindows),
+    setPaused: call(ipc.setPaused),
     onState: ipc.onState,
     onViewers: ipc.onViewers,
     onStats: ipc.onStats,
     onScreens: ipc.onScreens,
+    onPaused: ipc.onPaused,
   };
 }

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ScreenAccess, ScreenInfo, SessionSnapshot, Settings } from '../../server/api.js';
+import type { ScreenAccess, ScreenInfo, SessionSnapshot, Settings, WindowChoice } from '../../server/api.js';
 import { api, errorText } from './mkvcast';
 
 export interface AppData {
@@ -14,6 +14,10 @@ export interface AppData {
   screensError: string | null;
   /** A problem talking to the main process itself (not a sharing error). */
   loadError: string | null;
+  /** The windows that can be shared (asked with the screens). */
+  windows: WindowChoice[];
+  /** Sharing is paused (from the window, the tray, …). */
+  paused: boolean;
 }
 
 const IDLE: SessionSnapshot = {
@@ -40,6 +44,8 @@ export function useSession(): AppData {
   const [screensError, setScreensError] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [access, setAccess] = useState<ScreenAccess>('not-needed');
+  const [windows, setWindows] = useState<WindowChoice[]>([]);
+  const [paused, setPaused] = useState(false);
 
   useEffect(() => {
     const mkvcast = api();
@@ -48,6 +54,7 @@ export function useSession(): AppData {
       mkvcast.onState((state, links) => setSession((s) => ({ ...s, state, links }))),
       mkvcast.onViewers((viewers) => setSession((s) => ({ ...s, viewers }))),
       mkvcast.onStats((stats) => setSession((s) => ({ ...s, stats }))),
+      mkvcast.onPaused((value) => setPaused(value)),
       mkvcast.onScreens((list) => {
         setScreens(list);
         setScreensError(null);
@@ -57,6 +64,7 @@ export function useSession(): AppData {
       ([snapshot, saved]) => {
         if (!open) return;
         setSession(snapshot);
+        setPaused(snapshot.paused ?? false);
         setSettings(saved);
       },
       (error: unknown) => open && setLoadError(errorText(error)),
@@ -72,6 +80,10 @@ export function useSession(): AppData {
         },
         (error: unknown) => open && setScreensError(errorText(error)),
       );
+      mkvcast.listWindows().then(
+        (list) => open && setWindows(list),
+        () => open && setWindows([]), // the picker then offers screens only, and says why
+      );
       mkvcast.screenAccess().then(
         (value) => open && setAccess(value),
         () => undefined, // the notice is a help, not a requirement
@@ -86,5 +98,5 @@ export function useSession(): AppData {
     };
   }, []);
 
-  return { session, screens, access, settings, setSettings, screensError, loadError };
+  return { session, screens, access, settings, setSettings, screensError, loadError, windows, paused };
 }
