@@ -218,8 +218,12 @@ export class Tray extends RecordingEmitter {
   }
 }
 
+/** The tray menu main set last: 'tray-click' clicks one of its items by label. */
+let trayMenu: { label?: string; enabled?: boolean; click?: () => void }[] = [];
+
 export const Menu = {
   buildFromTemplate(template: { label?: string }[]): { items: { label?: string }[] } {
+    trayMenu = template;
     record(
       'Menu.buildFromTemplate',
       template.map((item) => item.label ?? '-'),
@@ -349,7 +353,8 @@ export type Command =
   | { id: number; cmd: 'request'; url: string }
   | { id: number; cmd: 'close-window'; response: number }
   | { id: number; cmd: 'emit'; target: 'powerMonitor' | 'app'; event: string }
-  | { id: number; cmd: 'quit' };
+  | { id: number; cmd: 'quit' }
+  | { id: number; cmd: 'tray-click'; label: string };
 
 async function run(command: Command): Promise<unknown> {
   switch (command.cmd) {
@@ -393,6 +398,16 @@ async function run(command: Command): Promise<unknown> {
     case 'quit':
       app.quit();
       return null;
+    case 'tray-click': {
+      const item = trayMenu.find((i) => i.label === command.label);
+      if (!item?.click || item.enabled === false) {
+        throw new Error(
+          `no enabled tray item '${command.label}' in ${trayMenu.map((i) => i.label).join(', ')}`,
+        );
+      }
+      item.click();
+      return null;
+    }
   }
 }
 

@@ -286,6 +286,43 @@ describe('the built main process under a recording fake electron', () => {
     assert.ok(isAlive(ffmpegPid), 'still sharing');
   });
 
+  it('pause from the tray: the paused icon and tooltip, the window told; Resume from the window gives the tray its Pause item back', async () => {
+    assert.ok(ffmpegPid > 0, 'the share test ran');
+    const lastOf = async (name: string): Promise<unknown[]> =>
+      (await main.calls()).filter((c) => c.name === name).at(-1)?.args ?? [];
+    assert.ok(((await lastOf('Menu.buildFromTemplate'))[0] as string[]).includes('Pause sharing'));
+    await main.ask({ cmd: 'tray-click', label: 'Pause sharing' });
+    await waitFor('the paused tooltip', async () =>
+      /Paused: 0 viewers see the Paused card/.test(String((await lastOf('tray.setToolTip'))[0])),
+    );
+    assert.match(String((await lastOf('nativeImage.createFromPath'))[0]), /tray-paused\.png$/);
+    assert.ok(((await lastOf('Menu.buildFromTemplate'))[0] as string[]).includes('Resume sharing'));
+    const sent = await main.ask<{ channel: string; payload: unknown }[]>({ cmd: 'sent' });
+    assert.deepEqual(sent.filter((s) => s.channel === IPC.pushPaused).at(-1)?.payload, true);
+    const snapshot = await main.invoke<SessionSnapshot>(IPC.getState, APP_INDEX_URL);
+    assert.ok(snapshot.ok && snapshot.value.paused === true);
+
+    const resumed = await main.invoke<boolean>(IPC.setPaused, APP_INDEX_URL, false);
+    assert.deepEqual(resumed, { ok: true, value: false });
+    await waitFor('the Pause item back', async () =>
+      ((await lastOf('Menu.buildFromTemplate'))[0] as string[]).includes('Pause sharing'),
+    );
+    assert.match(String((await lastOf('nativeImage.createFromPath'))[0]), /tray-live\.png$/);
+    const refused = await main.invoke(IPC.setPaused, 'https://example.com/', true);
+    assert.ok(!refused.ok && refused.error.code === 'IPC_SENDER_REFUSED');
+    const windows = await main.invoke<unknown[]>(IPC.listWindows, APP_INDEX_URL);
+    assert.ok(windows.ok && Array.isArray(windows.value), 'the X windows of the display (none here)');
+    // Pause and resume each start a new ffmpeg: the quit test checks the one running now.
+    const before = ffmpegPid;
+    ffmpegPid = await waitFor('one ffmpeg under main, the resumed one', async () => {
+      const running: number[] = [];
+      for (const pid of childPids(main.child.pid ?? 0)) {
+        if ((await readlink(`/proc/${pid}/exe`).catch(() => '')).endsWith('ffmpeg')) running.push(pid);
+      }
+      return running.length === 1 && running[0] !== before ? running[0] : 0;
+    });
+  });
+
   it('quit stops the session: the process exits 0, no ffmpeg is left and the port is closed', async () => {
     assert.ok(ffmpegPid > 0, 'the share test ran');
     main.child.send({ id: 0, cmd: 'quit' });
