@@ -456,9 +456,35 @@ export class SharingSession extends EventEmitter {
       const screen = changed.includes('screenId')
         ? pickScreen(await this.deps.listScreens(), settings.screenId)
         : undefined;
+      const refused = this.refusedTarget(settings, screen ?? this.capture?.screen);
+      if (refused.length > 0) {
+        // The share goes on as it was; the window shows why next to the field.
+        this.settingsValue = before;
+        return refused;
+      }
       this.capture?.restart(`settings changed (${changed.join(', ')})`, screen);
     }
     return [];
+  }
+
+  /**
+   * A window or region changed while sharing, checked as start() checks it: a region outside the screen
+   * would otherwise fail in ffmpeg run after run until the restart policy gives up.
+   */
+  private refusedTarget(settings: Settings, screen: ScreenInfo | undefined): FieldError[] {
+    if (this.deps.encoders && (settings.window || settings.region)) {
+      const field = settings.window ? 'window' : 'region';
+      return [{ field, message: 'A window or a region cannot be shared through the Wayland portal here.' }];
+    }
+    try {
+      checkWindow(settings.window, settings.region, this.deps.platform);
+      if (screen) checkRegion(settings.region, screen, this.deps.platform);
+      return [];
+    } catch (error) {
+      if (error instanceof SessionError && error.field)
+        return [{ field: error.field, message: error.message }];
+      throw error;
+    }
   }
 
   /** Ends sharing with an error the user sees (the loop gave up, the screen is gone). */
