@@ -193,6 +193,9 @@ describe('the app window: a window, a region, pause', { timeout: 120_000 }, () =
       { timeoutMs: 15_000 },
     );
     await screenshots(page, 'paused');
+    // A viewer joining now sees the dark card (0x1e2a38, "Paused" in white), not the green window.
+    const seen = await averagePixel(url);
+    assert.ok(near(seen, [30, 42, 56]), `the viewer sees the card: ${seen}`);
 
     await page.getByRole('button', { name: 'Resume sharing' }).click();
     await page.getByRole('button', { name: 'Pause sharing' }).waitFor({ timeout: 10_000 });
@@ -252,6 +255,14 @@ describe('the app window: a window, a region, pause', { timeout: 120_000 }, () =
     assert.equal(session.settings.outputSize, '720p');
     const url = session.links[0].url;
     // 720p scales down only: a 360-line region stays as it is.
+    assert.equal(await videoSize(url), '320,360');
+
+    // Changed while sharing: checked as at start, shown next to the field, and the share goes on as it was.
+    await region.fill('400x200+300+0');
+    await page.getByRole('button', { name: 'Apply changes' }).click();
+    assert.match(await fieldError(), /reaches outside the screen/);
+    assert.equal(session.state.kind, 'live');
+    assert.equal(session.settings.region, '320x360+0+0');
     assert.equal(await videoSize(url), '320,360');
     await page.getByRole('button', { name: 'Stop sharing' }).click();
     await page.getByRole('button', { name: 'Start sharing' }).waitFor({ timeout: 10_000 });
