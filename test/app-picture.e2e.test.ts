@@ -4,6 +4,7 @@
  * client (xterm) to pick as the window, and real viewers (ffmpeg) watching the link.
  */
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -63,6 +64,7 @@ describe('the app window: a window, a region, pause', { timeout: 120_000 }, () =
   let session: SharingSession;
   let controller: AppController;
   let notes: WindowInfo;
+  let xterm: ChildProcess;
   const pageErrors: string[] = [];
 
   before(async () => {
@@ -78,10 +80,14 @@ describe('the app window: a window, a region, pause', { timeout: 120_000 }, () =
     xvfb = await startXvfb([{ width: 640, height: 360 }]);
     await xvfb.paint('#ff0000');
     const env = { ...process.env, DISPLAY: xvfb.display };
-    spawnTracked('xterm', ['-T', TITLE, '-geometry', '30x8+20+20', '-bg', '#00ff00', '-e', 'sleep', '120'], {
-      stdio: 'ignore',
-      env,
-    });
+    xterm = spawnTracked(
+      'xterm',
+      ['-T', TITLE, '-geometry', '30x8+20+20', '-bg', '#00ff00', '-e', 'sleep', '120'],
+      {
+        stdio: 'ignore',
+        env,
+      },
+    );
     notes = await waitFor('the xterm window', async () =>
       (await listX11Windows(xvfb.display)).find((w) => w.name === TITLE),
     );
@@ -266,6 +272,24 @@ describe('the app window: a window, a region, pause', { timeout: 120_000 }, () =
     assert.equal(await videoSize(url), '320,360');
     await page.getByRole('button', { name: 'Stop sharing' }).click();
     await page.getByRole('button', { name: 'Start sharing' }).waitFor({ timeout: 10_000 });
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('the shared window closes: sharing stops with the reason next to the Window field', async () => {
+    await page.getByLabel('Share', { exact: true }).selectOption('window');
+    await page.getByLabel('Window', { exact: true }).selectOption(notes.id);
+    await page.getByRole('button', { name: 'Start sharing' }).click();
+    await page.getByRole('button', { name: 'Stop sharing' }).waitFor({ timeout: 20_000 });
+    xterm.kill('SIGTERM');
+    const error = page.locator('#window-error');
+    await error.waitFor({ timeout: 30_000 });
+    assert.match(
+      (await error.textContent()) ?? '',
+      new RegExp(`The window ${notes.id} that was being shared has closed`),
+    );
+    assert.equal(await page.getByLabel('Window', { exact: true }).getAttribute('aria-invalid'), 'true');
+    await page.getByRole('button', { name: 'Start sharing' }).waitFor();
+    assert.equal(session.state.kind, 'error');
     assert.deepEqual(pageErrors, []);
   });
 });
