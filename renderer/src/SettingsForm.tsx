@@ -128,7 +128,11 @@ export function SettingsForm(props: SettingsFormProps): ReactElement {
         <Field
           id="output-size"
           label="Output size"
-          hint="Scaled down before encoding, never up."
+          hint={
+            draft.share === 'window'
+              ? 'A window is sent at its own size (this applies to screens and regions).'
+              : 'Scaled down before encoding, never up.'
+          }
           error={errors.outputSize}
         >
           {(aria) => (
