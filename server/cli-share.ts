@@ -15,6 +15,7 @@ import {
   captureFromFlag,
   openCast,
   PORTAL_LIST_NOTE,
+  PORTAL_SCREEN_REFUSED,
   portalDeps,
   sourceFromFlag,
 } from './wayland/share-portal.js';
@@ -24,7 +25,8 @@ export const SHARE_HELP = `Usage:
 
 Options:
   --list-screens     list the screens and exit
-  --screen ID|NAME   the screen to share (default: the primary one)
+  --screen ID|NAME   the screen to share (default: the primary one; X11 only: on Wayland the
+                     desktop's dialog chooses)
   --display :N       the X display (default: $DISPLAY)
   --list-windows     list the windows (id, size and place, title) and exit
   --window ID|TITLE  share one window instead of the screen, by id or (part of) its title;
@@ -294,6 +296,8 @@ export async function share(argv: string[]): Promise<void> {
   const capture = captureFromFlag(values.capture, process.env, process.platform);
   if (capture === null)
     throw new ShareUsageError(`--capture must be portal or x11 (got '${values.capture}').`);
+  // The portal's dialog chooses the screen: a --screen would be silently ignored there.
+  if (capture === 'portal' && values.screen !== undefined) throw new ShareUsageError(PORTAL_SCREEN_REFUSED);
   const sources = sourceFromFlag(values.source);
   if (sources === null)
     throw new ShareUsageError(`--source must be monitor, window or any (got '${values.source}').`);

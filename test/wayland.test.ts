@@ -237,6 +237,16 @@ describe('mkvcast share picks the capture by the session, and --capture override
     assert.match(run.stderr, /:77/);
   });
 
+  it('refuses --screen on a Wayland session: the desktop dialog chooses', async () => {
+    const run = await cli(['--screen', 'HDMI-1'], {
+      WAYLAND_DISPLAY: 'wayland-0',
+      XDG_SESSION_TYPE: 'wayland',
+    });
+    assert.notEqual(run.code, 0);
+    assert.match(run.stderr, /--screen cannot pick the screen through the Wayland portal/);
+    assert.match(run.stderr, /--capture x11/);
+  });
+
   it('refuses an unknown --capture with the choices', async () => {
     const run = await cli(['--capture', 'pipewire'], {});
     assert.notEqual(run.code, 0);

@@ -21,14 +21,17 @@ export function ffmpegCandidates(
 
 /**
  * The first ffmpeg that can capture this platform's screen and encode H.264. When none can, one
- * FfmpegError that says what is missing and how to get it.
+ * FfmpegError that says what is missing and how to get it. `input: 'rawvideo'` is for a screen whose
+ * frames come on stdin (the Wayland portal's PipeWire reader): no capture device is needed then, only
+ * the encoder (the rawvideo demuxer is in every build).
  */
 export async function selectCaptureFfmpeg(
   platform: CapturePlatform,
   configured = '',
   env: NodeJS.ProcessEnv = process.env,
+  input: 'device' | 'rawvideo' = 'device',
 ): Promise<FfmpegCapabilities> {
-  const device = CAPTURE_DEVICE[platform];
+  const device = input === 'device' ? CAPTURE_DEVICE[platform] : null;
   const candidates = ffmpegCandidates(configured, env);
   const lacking: string[] = [];
   for (const candidate of candidates) {
@@ -44,10 +47,10 @@ export async function selectCaptureFfmpeg(
       continue;
     }
     const missing = [
-      caps.inputDevices.has(device) ? null : `${device} (screen capture)`,
+      device === null || caps.inputDevices.has(device) ? null : `${device} (screen capture)`,
       caps.encoders.has('libx264') || HARDWARE_ENCODERS.some((e) => caps.encoders.has(e))
         ? null
-        : 'an H.264 encoder',
+        : 'H.264 encoder',
     ].filter(Boolean);
     if (missing.length === 0) return caps;
     lacking.push(`${candidate.path} (from ${candidate.from}) has no ${missing.join(' and no ')}`);

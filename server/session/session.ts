@@ -236,7 +236,14 @@ export class SharingSession extends EventEmitter {
           errors,
         );
       }
-      const ffmpeg = await selectCaptureFfmpeg(this.deps.platform, settings.ffmpegPath, this.deps.env);
+      // Encoders of the deps (the Wayland portal) feed ffmpeg raw frames: it needs no capture device.
+      const ffmpegInput = this.deps.encoders ? 'rawvideo' : 'device';
+      const ffmpeg = await selectCaptureFfmpeg(
+        this.deps.platform,
+        settings.ffmpegPath,
+        this.deps.env,
+        ffmpegInput,
+      );
       if (settings.encoder && !(await workingEncoders(ffmpeg)).includes(settings.encoder)) {
         throw new SessionError(
           'ENCODER_UNAVAILABLE',

@@ -9,6 +9,11 @@ export const PORTAL_LIST_NOTE =
   "This is a Wayland session: the desktop's own dialog asks which screen or window to share when " +
   'sharing starts (use --choose-again to be asked again, or --capture x11 to list X11 screens).\n';
 
+export const PORTAL_SCREEN_REFUSED =
+  "--screen cannot pick the screen through the Wayland portal: the desktop's own dialog asks which " +
+  'screen to share. Leave out --screen (use --choose-again to be asked again), or share an X11 ' +
+  'screen with --capture x11.';
+
 /** The backend for `--capture` (null when the flag says neither). */
 export function captureFromFlag(
   flag: string | undefined,
