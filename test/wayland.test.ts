@@ -164,6 +164,61 @@ describe(
       assert.equal(isAlive(reader), false, 'the reader stopped with share');
     });
 
+    it('a killed PipeWire reader is replaced (a new portal session and reader), and the viewer sees the screen again once it changes', async () => {
+      await desktop.setColour('#ff0000');
+      const sharing = await share(desktop);
+      const viewer = pixelViewer(sharing.url);
+      await waitFor('a red frame', () => viewer.frames.some((f) => near(f.rgb, RED)), { timeoutMs: 10_000 });
+      const pid = sharing.child.pid as number;
+      const first = childNamed(pid, 'gst-launch-1.0');
+      assert.ok(first, 'a gst-launch-1.0 reader runs under share');
+      let reader: number = first;
+      const readers = [first];
+      const resumedMs: number[] = [];
+      // Twice: a renewed cast must itself survive its reader being killed.
+      for (const [round, colour, rgb] of [
+        [1, '#0000ff', BLUE],
+        [2, '#00ff00', GREEN],
+      ] as const) {
+        process.kill(reader, 'SIGKILL');
+        const gone = reader;
+        reader = await waitFor(`reader ${round + 1}`, (): number | undefined => {
+          const next = childNamed(pid, 'gst-launch-1.0');
+          return next !== undefined && next !== gone ? next : undefined;
+        });
+        readers.push(reader);
+        // The new stream starts on the next change on screen (xdg-desktop-portal-wlr: see
+        // server/wayland/encoder.ts): the screen changes every 300 ms, between black and the colour.
+        const paintedAt = Date.now();
+        let on = false;
+        const painter = setInterval(() => {
+          on = !on;
+          void desktop.setColour(on ? colour : '#000000');
+        }, 300);
+        try {
+          const seen = await waitFor(
+            `a ${colour} frame after reader ${round + 1} started`,
+            () => viewer.frames.find((f) => f.atMs >= paintedAt && near(f.rgb, rgb)),
+            { timeoutMs: 10_000, intervalMs: 20 },
+          ).catch((error: Error) => {
+            const last = viewer.frames.at(-1);
+            throw new Error(
+              `${error.message}; ${viewer.frames.length} frames, last ${last?.rgb.join(',')}; share said: ${sharing.output()}`,
+            );
+          });
+          resumedMs.push(seen.atMs - paintedAt);
+        } finally {
+          clearInterval(painter);
+        }
+      }
+      console.log(`picture back after a killed reader: ${resumedMs.join(', ')} ms`);
+      assert.equal(viewer.child.exitCode, null, 'the viewer stayed connected');
+      viewer.child.kill('SIGKILL');
+      sharing.child.kill('SIGINT');
+      assert.equal(await exited(sharing.child), 0);
+      for (const r of readers) assert.equal(isAlive(r), false, 'every reader stopped with share');
+    });
+
     it('a refusal in the desktop dialog ends share with the fix', async () => {
       await desktop.setChooser('refuse');
       try {

@@ -70,14 +70,14 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
     closed = true;
   });
 
-  const readerFor = async (screen: ScreenInfo, fps: number): Promise<Reader> => {
-    const key = `${screen.width}x${screen.height}@${fps}`;
-    if (reader && reader.child.exitCode === null && reader.child.signalCode === null && reader.key === key)
-      return reader;
-    if (reader) await stopReader(reader);
-    readers += 1;
-    // A stream whose reader went away gets no more frames from some portals: a new session then.
-    if (readers > 1) await cast.renew();
+  /** One reader on the cast's current stream (a new portal session first when `renew`). */
+  const spawnReader = async (
+    screen: ScreenInfo,
+    fps: number,
+    key: string,
+    renew: boolean,
+  ): Promise<Reader> => {
+    if (renew) await cast.renew();
     const fd = await cast.openRemote();
     let child: ChildProcessByStdio<null, Readable, Readable>;
     try {
@@ -105,8 +105,38 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
     child.stderr.on('data', (text: string) => {
       next.stderrTail = (next.stderrTail + text).slice(-READER_STDERR_TAIL);
     });
+    return next;
+  };
+
+  /**
+   * The next reader: after the first, in a new portal session. On xdg-desktop-portal-wlr 0.7 a new
+   * stream whose predecessor's reader was killed while the screen was still sends its first frame only
+   * on the next change on screen: the old capture waits for that change before it is destroyed, and
+   * wlroots counts damage per client, which both captures share. Asking again does not help (each new
+   * session adds another waiting capture), so the reader waits; the keepalive then repeats from the
+   * first frame on.
+   */
+  const nextReader = async (screen: ScreenInfo, fps: number, key: string): Promise<Reader> => {
+    readers += 1;
+    const next = await spawnReader(screen, fps, key, readers > 1);
     reader = next;
     return next;
+  };
+
+  let pending: Promise<Reader> | null = null;
+  const readerFor = async (screen: ScreenInfo, fps: number): Promise<Reader> => {
+    // An encoder run that starts while another waits for a reader waits for the same one.
+    while (pending) await pending.catch(() => undefined);
+    const key = `${screen.width}x${screen.height}@${fps}`;
+    if (reader && reader.child.exitCode === null && reader.child.signalCode === null && reader.key === key)
+      return reader;
+    if (reader) await stopReader(reader);
+    pending = nextReader(screen, fps, key);
+    try {
+      return await pending;
+    } finally {
+      pending = null;
+    }
   };
 
   return {
