@@ -163,7 +163,16 @@ export async function startWaylandDesktop(
       '-c',
       `printf '\\033[?25l'; while :; do cat '${fifo}'; done`,
     ]);
-    const setColour = (colour: string): Promise<void> => writeFile(fifo, `\x1b]11;${colour}\x07`);
+    // A write can open the FIFO just as the previous `cat` sees its end and exits: EPIPE, write again.
+    const setColour = async (colour: string): Promise<void> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await writeFile(fifo, `\x1b]11;${colour}\x07`);
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'EPIPE' || attempt >= 5) throw error;
+        }
+      }
+    };
     const pixel = async (x: number, y: number): Promise<[number, number, number]> => {
       const { stdout } = await run('grim', ['-t', 'ppm', '-g', `${x},${y} 1x1`, '-'], {
         env,

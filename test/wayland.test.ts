@@ -191,9 +191,10 @@ describe(
         // server/wayland/encoder.ts): the screen changes every 300 ms, between black and the colour.
         const paintedAt = Date.now();
         let on = false;
+        let painterError: Error | null = null;
         const painter = setInterval(() => {
           on = !on;
-          void desktop.setColour(on ? colour : '#000000');
+          desktop.setColour(on ? colour : '#000000').catch((error: Error) => (painterError = error));
         }, 300);
         try {
           const seen = await waitFor(
@@ -207,6 +208,7 @@ describe(
             );
           });
           resumedMs.push(seen.atMs - paintedAt);
+          assert.equal(painterError, null);
         } finally {
           clearInterval(painter);
         }

@@ -76,6 +76,7 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
     fps: number,
     key: string,
     renew: boolean,
+    previous: Reader | null,
   ): Promise<Reader> => {
     if (renew) await cast.renew();
     const fd = await cast.openRemote();
@@ -89,6 +90,17 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
       if (fd !== null) closeSync(fd); // the child has its own copy
     }
     const relay = new FrameRelay(i420FrameBytes(screen.width, screen.height));
+    // Until the new stream's first frame (see nextReader), the screen is held as the old one last
+    // showed it, at the frame rate: the screen has not changed since, or the stream would have started.
+    relay.seed(previous?.relay.lastFrame() ?? null);
+    const hold = setInterval(
+      () => {
+        if (relay.started || child.exitCode !== null || child.signalCode !== null) clearInterval(hold);
+        else relay.repeatLast();
+      },
+      Math.round(1000 / fps),
+    );
+    child.once('exit', () => clearInterval(hold));
     const next: Reader = {
       child,
       relay,
@@ -98,6 +110,7 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
       exited: new Promise((resolve) => child.once('exit', () => resolve())),
     };
     child.once('error', (error) => {
+      clearInterval(hold);
       next.spawnError = readerMissing(readerPath, error);
     });
     child.stdout.on('data', (chunk: Buffer) => relay.push(chunk));
@@ -113,12 +126,13 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
    * stream whose predecessor's reader was killed while the screen was still sends its first frame only
    * on the next change on screen: the old capture waits for that change before it is destroyed, and
    * wlroots counts damage per client, which both captures share. Asking again does not help (each new
-   * session adds another waiting capture), so the reader waits; the keepalive then repeats from the
+   * session adds another waiting capture), so the reader waits, and the old reader's last frame is held
+   * meanwhile (the screen is as it showed it); the keepalive then repeats from the
    * first frame on.
    */
   const nextReader = async (screen: ScreenInfo, fps: number, key: string): Promise<Reader> => {
     readers += 1;
-    const next = await spawnReader(screen, fps, key, readers > 1);
+    const next = await spawnReader(screen, fps, key, readers > 1, reader);
     reader = next;
     return next;
   };

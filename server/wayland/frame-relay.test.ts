@@ -74,4 +74,28 @@ describe('FrameRelay', () => {
     relay.push(Buffer.from('aabbc'));
     assert.equal(relay.framesSent, 0);
   });
+
+  it("holds an earlier reader's last frame until the new reader sends, whole and never inside a frame", () => {
+    const old = new FrameRelay(4);
+    old.push(Buffer.from('aaaabb'));
+    old.push(Buffer.from('bbcc'));
+    assert.equal(Buffer.concat(old.lastFrame() ?? []).toString(), 'bbbb');
+
+    const relay = new FrameRelay(4);
+    relay.seed(new FrameRelay(3).lastFrame());
+    relay.seed(old.lastFrame());
+    const sink = new FakeSink();
+    relay.attach(sink.asWritable);
+    assert.equal(relay.repeatLast(), true);
+    assert.equal(relay.repeatLast(), true);
+    assert.equal(relay.started, false);
+    relay.push(Buffer.from('dd'));
+    assert.equal(relay.started, true);
+    assert.equal(relay.repeatLast(), false, 'not inside a frame of the reader');
+    relay.push(Buffer.from('dd'));
+    assert.equal(sink.text(), 'bbbbbbbbdddd');
+    sink.queued = 8;
+    assert.equal(relay.repeatLast(), false, 'not while the encoder lags');
+    assert.equal(new FrameRelay(4).repeatLast(), false, 'nothing to repeat');
+  });
 });

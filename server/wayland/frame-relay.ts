@@ -15,6 +15,11 @@ export class FrameRelay {
   private sending = false;
   framesSent = 0;
   framesDropped = 0;
+  /** The chunks of the frame being read, and of the last whole one (references, never copies). */
+  private current: Buffer[] = [];
+  private last: Buffer[] | null = null;
+  /** Whether the reader has sent a byte yet. */
+  started = false;
 
   constructor(
     readonly frameBytes: number,
@@ -35,17 +40,43 @@ export class FrameRelay {
     this.sending = false;
   }
 
+  /** The last whole frame, to hold on screen while a new reader has sent nothing yet. */
+  lastFrame(): Buffer[] | null {
+    return this.last;
+  }
+
+  /** A frame from an earlier reader of the same size, repeated by `repeatLast` until this one sends. */
+  seed(frame: Buffer[] | null): void {
+    if (frame && frame.reduce((n, b) => n + b.length, 0) === this.frameBytes) this.last = frame;
+  }
+
+  /**
+   * Sends the last whole frame again, between two frames of the reader (never inside one); false when
+   * there is none, the reader is inside a frame, or the encoder lags.
+   */
+  repeatLast(): boolean {
+    if (!this.last || this.offset !== 0 || !this.wantsFrame()) return false;
+    for (const part of this.last) this.sink?.write(part);
+    this.framesSent += 1;
+    return true;
+  }
+
   /** One chunk of the reader's output, at any alignment. */
   push(chunk: Buffer): void {
+    if (chunk.length > 0) this.started = true;
     let at = 0;
     while (at < chunk.length) {
       if (this.offset === 0) this.sending = this.wantsFrame();
       const take = Math.min(chunk.length - at, this.frameBytes - this.offset);
-      if (this.sending && this.sink) this.sink.write(chunk.subarray(at, at + take));
+      const part = chunk.subarray(at, at + take);
+      if (this.sending && this.sink) this.sink.write(part);
+      this.current.push(part);
       at += take;
       this.offset += take;
       if (this.offset === this.frameBytes) {
         this.offset = 0;
+        this.last = this.current;
+        this.current = [];
         if (this.sending) this.framesSent += 1;
       }
     }
