@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { basename, extname, isAbsolute } from 'node:path';
 import type {
+  AddPushResult,
   ChooseFfmpegResult,
   FieldError,
   SaveSettingsResult,
@@ -12,12 +13,14 @@ import type {
   Settings,
   ShareLinkInfo,
   StartResult,
+  PushEntry,
   ViewerInfo,
   WindowChoice,
 } from '../server/api.js';
 import { toUserError, type SharingSession } from '../server/session/session.js';
 import { newToken, validateSettings } from '../server/settings.js';
 import { FfmpegPathError, verifyFfmpegPath } from './ffmpeg-path.js';
+import type { PushList } from './push-list.js';
 
 export interface ControllerDeps {
   session: SharingSession;
@@ -33,6 +36,8 @@ export interface ControllerDeps {
   pickFfmpegFile?: () => Promise<string | null>;
   /** The main process's save dialog for the recording: the chosen path, or null when cancelled. */
   pickRecordFile?: () => Promise<string | null>;
+  /** The app's pushes (relays), kept in main's private file; none: the window cannot add any. */
+  pushes?: PushList;
   /** Checks a picked ffmpeg (default: verifyFfmpegPath, which runs it with -version). */
   verifyFfmpeg?: (path: string) => Promise<string>;
   /** The windows that can be shared (default: none, where the platform cannot capture one). */
@@ -133,6 +138,17 @@ export class AppController extends EventEmitter<ControllerEvents> {
     this.deps.session.setRecordFile(null);
   }
 
+  /** Adds a push from the URL typed in the window (sent once); the window gets back only redacted entries. */
+  addPush(url: string): Promise<AddPushResult> {
+    if (!this.deps.pushes) throw new Error('This app keeps no pushes.');
+    return this.deps.pushes.add(url);
+  }
+
+  removePush(id: string): Promise<PushEntry[]> {
+    if (!this.deps.pushes) throw new Error('This app keeps no pushes.');
+    return this.deps.pushes.remove(id);
+  }
+
   /** Lets the person pick ffmpeg in a file dialog, checks it, and remembers it as one that may be saved. */
   async chooseFfmpeg(): Promise<ChooseFfmpegResult> {
     if (!this.deps.pickFfmpegFile) throw new Error('This app has no file dialog to choose ffmpeg with.');
@@ -228,6 +244,7 @@ export class AppController extends EventEmitter<ControllerEvents> {
       viewers: session.viewers(),
       stats: session.stats(),
       paused: session.paused,
+      ...(this.deps.pushes ? { pushes: this.deps.pushes.list() } : {}),
     };
   }
 

@@ -73,3 +73,22 @@ export function booleanArg(args: readonly unknown[]): boolean {
   if (args.length !== 1 || typeof value !== 'boolean') throw new IpcArgumentError('expected true or false');
   return value;
 }
+
+/** A push URL typed in the window: one line, bounded (push-target's parser checks the rest). */
+export function pushUrlArg(args: readonly unknown[]): string {
+  const [url] = args;
+  // eslint-disable-next-line no-control-regex
+  if (args.length !== 1 || typeof url !== 'string' || url.length > 2048 || /[\u0000-\u001f]/.test(url)) {
+    throw new IpcArgumentError('expected one push URL');
+  }
+  return url;
+}
+
+/** A push id as PushList makes them: short and URL-safe. */
+export function pushIdArg(args: readonly unknown[]): string {
+  const [id] = args;
+  if (args.length !== 1 || typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
+    throw new IpcArgumentError('expected one push id');
+  }
+  return id;
+}

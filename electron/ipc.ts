@@ -14,6 +14,8 @@ import {
   IpcSenderError,
   isAppSender,
   noArgs,
+  pushIdArg,
+  pushUrlArg,
   settingsArg,
   viewerIdArg,
 } from './ipc-args.js';
@@ -61,6 +63,8 @@ export function requestHandlers(
     [IPC.copyLink]: (args) => controller.copyLink(copyTextArg(args)),
     [IPC.listWindows]: withoutArgs(() => controller.listWindows()),
     [IPC.setPaused]: (args) => controller.setPaused(booleanArg(args)),
+    [IPC.addPush]: (args) => controller.addPush(pushUrlArg(args)),
+    [IPC.removePush]: (args) => controller.removePush(pushIdArg(args)),
   };
 }
 

@@ -39,6 +39,7 @@ import { NetworkWatch } from './network-watch.js';
 import { mayTakeThumbnails, SCREEN_RECORDING_PANE, screenAccessFrom, withThumbnails } from './screens.js';
 import { sandboxNotice } from './sandbox-notice.js';
 import { SettingsFile } from './settings-file.js';
+import { PushList, PushListFile } from './push-list.js';
 import { startupFailure } from './startup-error.js';
 import { trayVisible } from './tray-host.js';
 import { trayIconFile, trayModel, type TrayAction } from './tray-menu.js';
@@ -220,6 +221,15 @@ async function main(): Promise<void> {
     console.warn(`mkvcast: ${warning}`);
 
   const session = new SharingSession(checked.settings, { listScreens: capturableScreens });
+  // The pushes' URLs (passwords, stream keys) live in their own private file, never in settings.json.
+  const pushFile = new PushListFile(join(app.getPath('userData'), 'pushes.json'));
+  const loadedPushes = await pushFile.load();
+  for (const warning of loadedPushes.warnings) console.warn(`mkvcast: ${warning}`);
+  const pushes = new PushList(loadedPushes.pushes, {
+    file: pushFile,
+    apply: (urls) => session.setPushes(urls),
+  });
+  await session.setPushes(pushes.urls);
   const controller = new AppController({
     session,
     listScreens: pickerScreens,
@@ -229,6 +239,7 @@ async function main(): Promise<void> {
     pickFfmpegFile,
     pickRecordFile,
     listWindows: pickerWindows,
+    pushes,
     ...(process.platform === 'darwin'
       ? { openScreenAccessSettings: () => shell.openExternal(SCREEN_RECORDING_PANE) }
       : {}),

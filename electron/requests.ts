@@ -27,4 +27,6 @@ export const REQUEST_CHANNELS: Readonly<Record<RequestName, RequestChannel>> = {
   clearRecordFile: IPC.clearRecordFile,
   listWindows: IPC.listWindows,
   setPaused: IPC.setPaused,
+  addPush: IPC.addPush,
+  removePush: IPC.removePush,
 };

@@ -45,7 +45,7 @@ export const PRIVATE_FILE_MODE = 0o600;
  * Writes `data` to `path` (replacing what is there) readable by its owner only, whatever the umask
  * and whatever mode an older file at that path had, and flushes it to disk.
  */
-async function writePrivate(path: string, data: string | Buffer): Promise<void> {
+export async function writePrivate(path: string, data: string | Buffer): Promise<void> {
   const file = await open(path, 'w', PRIVATE_FILE_MODE);
   try {
     // `open`'s mode applies only to a new file; a file left at this path keeps its own mode without this.

@@ -220,6 +220,8 @@ export interface SessionSnapshot {
   stats: SessionStats;
   /** True while sharing is paused (viewers see the "Paused" card). */
   paused?: boolean;
+  /** The app's pushes, redacted (absent where there are none to keep, as in `mkvcast share`). */
+  pushes?: PushEntry[];
 }
 
 export type SaveSettingsResult =
@@ -264,6 +266,13 @@ export interface MkvcastApi {
   chooseRecordFile(): Promise<string | null>;
   /** The next Start sharing records nothing. */
   clearRecordFile(): Promise<void>;
+  /**
+   * Adds a push (relay) from its URL, sent once: main checks it, keeps it in its own private file and
+   * answers only the redacted list, or why the URL is refused. It starts at once while sharing.
+   */
+  addPush(url: string): Promise<AddPushResult>;
+  /** Removes a push by its id (stopped at once while sharing); answers the list left. */
+  removePush(id: string): Promise<PushEntry[]>;
   onState(callback: (state: SessionState, links: ShareLinkInfo[]) => void): () => void;
   onViewers(callback: (viewers: ViewerInfo[]) => void): () => void;
   onStats(callback: (stats: SessionStats) => void): () => void;
@@ -325,6 +334,8 @@ export const IPC = {
   clearRecordFile: 'mkvcast:clear-record-file',
   listWindows: 'mkvcast:list-windows',
   setPaused: 'mkvcast:set-paused',
+  addPush: 'mkvcast:add-push',
+  removePush: 'mkvcast:remove-push',
   pushState: 'mkvcast:state',
   pushViewers: 'mkvcast:viewers',
   pushStats: 'mkvcast:stats',
@@ -375,6 +386,16 @@ export interface PushInfo {
   /** Why the last run ended, without secrets. */
   lastError: string | null;
 }
+
+/** One of the app's pushes as the window sees it: an id and the target without password or key. */
+export interface PushEntry {
+  id: string;
+  /** PushTarget.shown: `icecast://127.0.0.1:8000/live.mkv`, never the password. */
+  shown: string;
+}
+
+/** What came of addPush: the new list, or why the URL is refused (with what to type instead). */
+export type AddPushResult = { ok: true; pushes: PushEntry[] } | { ok: false; error: UserError };
 
 /** What leaves this machine: copies of the stream (viewers, pushes) and their total rate. */
 export interface UploadInfo {

@@ -34,6 +34,8 @@ export function api(): MkvcastApi {
     clearRecordFile: call(ipc.clearRecordFile),
     listWindows: call(ipc.listWindows),
     setPaused: call(ipc.setPaused),
+    addPush: call(ipc.addPush),
+    removePush: call(ipc.removePush),
     onState: ipc.onState,
     onViewers: ipc.onViewers,
     onStats: ipc.onStats,

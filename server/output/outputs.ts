@@ -54,16 +54,31 @@ export class Outputs {
           firstNumber: options.recordFirstNumber,
         })
       : null;
-    this.pushes = (options.pushes ?? []).map(
-      (url) =>
-        new Push(publisher, pushTarget(url), {
-          ffmpeg: options.ffmpeg,
-          onNotice: options.onNotice,
-          backoffMs: options.pushBackoffMs,
-        }),
-    );
-    for (const push of this.pushes)
-      options.onNotice?.(`Pushing to ${push.target.shown}: ${push.target.sends}.`);
+    this.pushes = [];
+    for (const url of options.pushes ?? []) this.startPush(url);
+  }
+
+  private startPush(url: string): void {
+    const push = new Push(this.publisher, pushTarget(url), {
+      ffmpeg: this.options.ffmpeg,
+      onNotice: this.options.onNotice,
+      backoffMs: this.options.pushBackoffMs,
+    });
+    this.pushes.push(push);
+    this.options.onNotice?.(`Pushing to ${push.target.shown}: ${push.target.sends}.`);
+  }
+
+  /**
+   * The pushes while sharing become `urls` (the app added or removed one): a new URL starts a push, a
+   * push whose URL is gone is stopped, the others go on untouched. Every URL is checked first (throws
+   * OutputError, nothing changed).
+   */
+  async setPushes(urls: readonly string[]): Promise<void> {
+    checkOutputOptions({ pushes: urls });
+    const gone = this.pushes.filter((p) => !urls.includes(p.target.url));
+    for (const url of urls) if (!this.pushes.some((p) => p.target.url === url)) this.startPush(url);
+    for (const push of gone) this.pushes.splice(this.pushes.indexOf(push), 1);
+    await Promise.all(gone.map((p) => p.stop()));
   }
 
   /** A new upload budget (the app's setting changed while sharing); null: none. */

@@ -20,7 +20,7 @@ import { validateSettings } from '../settings.js';
 import { endViewers } from '../stream/end-viewers.js';
 import { Publisher } from '../stream/publisher.js';
 import { DEFAULT_VIEWER_POLICY } from '../stream/viewer.js';
-import { Outputs } from '../output/outputs.js';
+import { checkOutputOptions, Outputs } from '../output/outputs.js';
 import { AudioWatch } from './audio-watch.js';
 import { CaptureLoop, type CaptureEnd } from './capture-loop.js';
 import { defaultDeps, type SessionDeps } from './deps.js';
@@ -68,6 +68,8 @@ export class SharingSession extends EventEmitter {
   private outputs: Outputs | null = null;
   /** The recording's last file number so far: a session started again records into the next one. */
   private recordedFiles = 0;
+  /** The app's pushes (setPushes); undefined: deps.pushes. */
+  private pushUrls: readonly string[] | undefined = undefined;
   /** The app's Record choice (setRecordFile); undefined: deps.record. */
   private recordFile: string | null | undefined = undefined;
   private liveSinceMs = 0;
@@ -209,6 +211,16 @@ export class SharingSession extends EventEmitter {
     this.recordFile = file;
   }
 
+  /**
+   * The app's pushes: the next start pushes to these, and a live share starts and stops pushes to match
+   * at once (the others go on). Throws OutputError PUSH_URL_INVALID for a bad URL, nothing changed.
+   */
+  async setPushes(urls: readonly string[]): Promise<void> {
+    checkOutputOptions({ pushes: urls });
+    this.pushUrls = [...urls];
+    await this.outputs?.setPushes(this.pushUrls);
+  }
+
   private setState(state: SessionState): void {
     this.current = state;
     this.emit('state', state);
@@ -300,7 +312,7 @@ export class SharingSession extends EventEmitter {
       this.outputs = new Outputs(publisher, {
         record: this.recordFile === undefined ? this.deps.record : this.recordFile,
         recordFirstNumber: this.recordedFiles + 1,
-        pushes: this.deps.pushes,
+        pushes: this.pushUrls ?? this.deps.pushes,
         maxUploadMbit: settings.maxUploadMbit ?? this.deps.maxUploadMbit,
         pushBackoffMs: this.deps.pushBackoffMs,
         ffmpeg: () => ffmpeg.path,
