@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -25,6 +25,8 @@ import { SharingSession } from '../server/session/session.js';
 import { DEFAULT_SETTINGS, newToken } from '../server/settings.js';
 import { AppController } from '../electron/controller.js';
 import { SettingsFile } from '../electron/settings-file.js';
+import { PushList, PushListFile } from '../electron/push-list.js';
+import { startIcecast, type Icecast } from '../support/icecast.js';
 import { bridgeController } from '../support/app-bridge.js';
 import { COMPACT_WINDOW } from '../electron/close-policy.js';
 import { launchChromium } from '../support/browser.js';
@@ -79,6 +81,7 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
   let pickedRecord: string | null = null;
   let settingsDir: string;
   let settingsFile: SettingsFile;
+  let icecast: Icecast;
 
   before(async () => {
     if (!existsSync(join(RENDERER, 'index.html'))) {
@@ -119,6 +122,10 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
       },
       pickFfmpegFile: async () => pickedFfmpeg,
       pickRecordFile: async () => pickedRecord,
+      pushes: new PushList([], {
+        file: new PushListFile(join(settingsDir, 'pushes.json')),
+        apply: (urls) => session.setPushes(urls),
+      }),
     });
     site = await serveDirectory(RENDERER);
     browser = await launchChromium();
@@ -137,6 +144,7 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
     controller?.close();
     await session?.stop();
     await site?.close();
+    await icecast?.stop();
     await killAll();
     await xvfb?.stop();
     if (settingsDir) await rm(settingsDir, { recursive: true, force: true });
@@ -414,6 +422,53 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
     viewer.kill();
     moving.kill();
     await Promise.all([exited, movingExited]);
+  });
+
+  it('a push added in Advanced while live: the password is never shown again, and its row goes live on a real Icecast', async () => {
+    icecast = await startIcecast(await freePort());
+    const url = icecast.pushUrl('app.mkv');
+    const password = icecast.sourcePassword;
+    await page.getByText('Advanced').click();
+    const input = page.getByLabel('Push to a relay');
+    await input.fill('icecast://nohost');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByText('names no mount', { exact: false }).waitFor();
+    await input.fill(url);
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    const entry = page.getByTestId('push-entry');
+    await entry.waitFor();
+    assert.equal(await input.inputValue(), '', 'the input is cleared after Add');
+    assert.match((await entry.textContent()) ?? '', /icecast:\/\/127\.0\.0\.1:\d+\/app\.mkv/);
+    const row = page.getByRole('row').filter({ hasText: 'Push (' });
+    await waitFor(
+      'the push row live with a bitrate',
+      async () => /live/.test((await row.textContent()) ?? '') && (await icecast.mounts()).length > 0,
+      { timeoutMs: 20_000 },
+    );
+    assert.deepEqual(
+      (await icecast.mounts()).map((m) => m.mount),
+      ['app.mkv'],
+    );
+    await screenshots(page, 'pushes');
+    // The password is nowhere in the page, nor in what main answers the window.
+    const answers = await page.evaluate<string>(`(async () => JSON.stringify([
+      await window.mkvcast.getState(),
+      await window.mkvcast.getSettings(),
+      document.documentElement.outerHTML,
+      document.body.innerText,
+    ]))()`);
+    assert.ok(answers.includes('app.mkv'), 'the push is in the snapshot');
+    assert.ok(!answers.includes(password), 'no password in the page or its answers');
+    // Main keeps the full URL, privately.
+    const file = join(settingsDir, 'pushes.json');
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    assert.ok((await readFile(file, 'utf8')).includes(url));
+
+    await entry.getByRole('button', { name: 'Remove' }).click();
+    await entry.waitFor({ state: 'detached' });
+    await row.waitFor({ state: 'detached', timeout: 10_000 });
+    assert.equal(session.stats().outputs?.pushes.length, 0);
+    await page.getByText('Advanced').click();
   });
 
   it('New token while live: the link changes, the new token is stored, and the old link is refused', async () => {

@@ -3,6 +3,7 @@ import type { ScreenInfo, Settings, WindowChoice } from '../../server/api.js';
 import type { Draft } from './draft';
 import { Field, type FieldProblem } from './Field';
 import { SharePicker } from './SharePicker';
+import { PushList } from './PushList';
 
 export type FieldErrors = Partial<Record<keyof Settings, FieldProblem>>;
 
@@ -253,6 +254,7 @@ export function SettingsForm(props: SettingsFormProps): ReactElement {
             />
           )}
         </Field>
+        <PushList />
       </details>
     </fieldset>
   );
