@@ -6,13 +6,20 @@
  */
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { IPC, type IpcResult, type SessionSnapshot, type StartResult } from '../server/api.js';
+import {
+  IPC,
+  type AddPushResult,
+  type IpcResult,
+  type PushEntry,
+  type SessionSnapshot,
+  type StartResult,
+} from '../server/api.js';
 import { APP_CSP, APP_INDEX_URL } from '../electron/app-protocol.js';
 import { REQUEST_CHANNELS } from '../electron/requests.js';
 import { SettingsFile } from '../electron/settings-file.js';
@@ -215,6 +222,36 @@ describe('the built main process under a recording fake electron', () => {
     assert.deepEqual(options.filters[0].extensions, ['mkv']);
     const refused = await main.invoke(IPC.chooseRecordFile, APP_INDEX_URL, '/tmp/from-the-window.mkv');
     assert.ok(!refused.ok, 'a path from the window is refused');
+  });
+
+  it('a push URL is sent once: main checks it, keeps it in a private pushes.json, and answers it redacted', async () => {
+    const bad = await main.invoke<AddPushResult>(
+      IPC.addPush,
+      APP_INDEX_URL,
+      'icecast://source:pw-main-1@h:8000/',
+    );
+    assert.ok(bad.ok && !bad.value.ok, JSON.stringify(bad));
+    assert.equal(bad.value.error.code, 'PUSH_URL_INVALID');
+    assert.ok(!JSON.stringify(bad).includes('pw-main-1'));
+    const url = 'icecast://source:pw-main-2@127.0.0.1:9/live.mkv';
+    const added = await main.invoke<AddPushResult>(IPC.addPush, APP_INDEX_URL, url);
+    assert.ok(added.ok && added.value.ok, JSON.stringify(added));
+    const [entry] = added.value.pushes;
+    assert.equal(entry.shown, 'icecast://127.0.0.1:9/live.mkv');
+    const snapshot = await main.invoke<SessionSnapshot>(IPC.getState, APP_INDEX_URL);
+    assert.ok(snapshot.ok);
+    assert.deepEqual(snapshot.value.pushes, [entry]);
+    assert.ok(!JSON.stringify([added, snapshot]).includes('pw-main-2'));
+    const file = join(dir, 'pushes.json');
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    assert.ok((await readFile(file, 'utf8')).includes(url), 'main keeps the full URL');
+    for (const args of [[], [42], [url, url], ['a\nb']]) {
+      const refused = await main.invoke(IPC.addPush, APP_INDEX_URL, ...args);
+      assert.ok(!refused.ok && refused.error.code === 'BAD_IPC_ARGUMENT', JSON.stringify(args));
+    }
+    const removed = await main.invoke<PushEntry[]>(IPC.removePush, APP_INDEX_URL, entry.id);
+    assert.deepEqual(removed, { ok: true, value: [] });
+    assert.ok(!(await readFile(file, 'utf8')).includes(url));
   });
 
   it('the mkvcast:// handler serves the built renderer with its CSP, and nothing outside it', async () => {
