@@ -126,9 +126,9 @@ describe('PushList', () => {
     assert.deepEqual([saved, applied], [[], []]);
   });
 
-  it('refuses the same URL twice, and removes by id', async () => {
+  it('refuses the same target twice (even with another password), and removes by id', async () => {
     const { pushes, applied } = list([{ id: 'x', url: ICECAST }]);
-    const again = await pushes.add(ICECAST);
+    const again = await pushes.add(ICECAST.replace('hunter2-secret', 'another-password'));
     assert.ok(!again.ok);
     assert.equal(again.error.code, 'PUSH_DUPLICATE');
     assert.deepEqual(await pushes.remove('x'), []);

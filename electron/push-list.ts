@@ -166,12 +166,14 @@ export class PushList {
       // push-target's message names the URL through safeUrl (no password); the window shows it.
       return { ok: false, error: { code: error.code, message: error.message, fix: error.fix } };
     }
-    if (this.pushes.some((p) => p.url === trimmed)) {
+    // One push a target: the viewers table and the publisher know a push by its shown target.
+    const shown = pushTarget(trimmed).shown;
+    if (this.pushes.some((p) => pushTarget(p.url).shown === shown)) {
       return {
         ok: false,
         error: {
           code: 'PUSH_DUPLICATE',
-          message: `${pushTarget(trimmed).shown} is already in the list of pushes.`,
+          message: `${shown} is already in the list of pushes.`,
           fix: 'Each target is pushed to once; remove it first to change its password or key.',
         },
       };
