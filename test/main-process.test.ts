@@ -109,6 +109,15 @@ describe('the built main process under a recording fake electron', () => {
       port,
       fps: 5,
     });
+    // A push kept from an earlier run of the app: main loads it and shows it redacted.
+    await writeFile(
+      join(dir, 'pushes.json'),
+      JSON.stringify({
+        version: 1,
+        pushes: [{ id: 'earlier', url: 'srt://127.0.0.1:9?passphrase=pw-main-0' }],
+      }),
+      { mode: 0o600 },
+    );
     main = new MainProcess(
       childEnv(dir, {
         DISPLAY: xvfb.display,
@@ -225,6 +234,10 @@ describe('the built main process under a recording fake electron', () => {
   });
 
   it('a push URL is sent once: main checks it, keeps it in a private pushes.json, and answers it redacted', async () => {
+    const loaded = await main.invoke<SessionSnapshot>(IPC.getState, APP_INDEX_URL);
+    assert.ok(loaded.ok);
+    assert.deepEqual(loaded.value.pushes, [{ id: 'earlier', shown: 'srt://127.0.0.1:9' }], 'loaded at start');
+    assert.deepEqual(await main.invoke(IPC.removePush, APP_INDEX_URL, 'earlier'), { ok: true, value: [] });
     const bad = await main.invoke<AddPushResult>(
       IPC.addPush,
       APP_INDEX_URL,
@@ -241,7 +254,7 @@ describe('the built main process under a recording fake electron', () => {
     const snapshot = await main.invoke<SessionSnapshot>(IPC.getState, APP_INDEX_URL);
     assert.ok(snapshot.ok);
     assert.deepEqual(snapshot.value.pushes, [entry]);
-    assert.ok(!JSON.stringify([added, snapshot]).includes('pw-main-2'));
+    assert.ok(!JSON.stringify([loaded, added, snapshot]).includes('pw-main-'));
     const file = join(dir, 'pushes.json');
     assert.equal((await stat(file)).mode & 0o777, 0o600);
     assert.ok((await readFile(file, 'utf8')).includes(url), 'main keeps the full URL');
