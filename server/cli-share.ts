@@ -354,8 +354,9 @@ export async function share(argv: string[]): Promise<void> {
     env,
     ...access,
     ...outputs,
-    onOutputNotice: (message) => {
-      if (!quiet) process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${message}\n`);
+    // A recording or push that fails is an error, which --quiet still prints.
+    onOutputNotice: (message, problem) => {
+      if (!quiet || problem) process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${message}\n`);
     },
   };
   const portal = cast ? portalDeps(cast) : null;

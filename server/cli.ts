@@ -191,8 +191,9 @@ async function serve(argv: string[], command: 'serve' | 'demo' = 'serve'): Promi
     throw new UsageError(`--host must be an address such as 0.0.0.0 or 192.168.1.5.`);
   const quiet = values.quiet ?? false;
   const verbose = (values.verbose ?? false) && !quiet;
-  const log = (line: string): void => {
-    if (!quiet) process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${line}\n`);
+  // `problem`: a recording or push that failed, an error that --quiet still prints.
+  const log = (line: string, problem = false): void => {
+    if (!quiet || problem) process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${line}\n`);
   };
   const service = new ServeService({
     input: positionals[0],

@@ -39,7 +39,8 @@ export interface ServeOptions {
   /** No byte from an open input for this long puts the stream in `stalled` (default 5 s). */
   stallMs?: number;
   /** One line for people about a change of the input (stalled, tracks changed, pusher gone). */
-  onNotice?: (message: string) => void;
+  /** `problem`: a recording or push failed, which --quiet still shows. */
+  onNotice?: (message: string, problem?: boolean) => void;
   /** `--record FILE`, `--push URL`…, `--max-upload MBIT` (server/output/outputs.ts). */
   record?: string | null;
   pushes?: readonly string[];

@@ -224,7 +224,8 @@ describe('recording while sharing', { timeout: 90_000 }, () => {
       token: null,
       loop: false,
       record: path.join(mount, 'full.mkv'),
-      onNotice: (m) => notices.push(m),
+      // A problem is marked as one: the CLI prints it even with --quiet.
+      onNotice: (m, problem) => notices.push(problem ? `problem: ${m}` : m),
     });
     try {
       const { port } = await service.start();
@@ -232,7 +233,10 @@ describe('recording while sharing', { timeout: 90_000 }, () => {
       const full = await waitFor('the disk-full notice', () => notices.find((n) => /disk is full/.test(n)), {
         timeoutMs: 30_000,
       });
-      assert.match(full, /^Recording to .*full\.mkv stopped: the disk is full \(ENOSPC\)\. Sharing goes on/);
+      assert.match(
+        full,
+        /^problem: Recording to .*full\.mkv stopped: the disk is full \(ENOSPC\)\. Sharing goes on/,
+      );
       assert.equal(service.server.status().outputs?.recording?.state, 'failed');
       const tap = await tapStream(`http://127.0.0.1:${port}/live.mkv`);
       await waitFor('a viewer still gets the stream', () => tap.clusters >= 10, { timeoutMs: 10_000 });

@@ -15,7 +15,7 @@ export interface OutputsOptions {
   /** `--max-upload MBIT`: new viewers are refused once their copy would pass it; none when absent. */
   maxUploadMbit?: number | null;
   ffmpeg: () => string;
-  onNotice?: (message: string) => void;
+  onNotice?: (message: string, problem?: boolean) => void;
   pushBackoffMs?: readonly number[];
 }
 

@@ -24,7 +24,8 @@ const RATE_WINDOW_MS = 3000;
 
 export interface PushOptions {
   ffmpeg: () => string;
-  onNotice?: (message: string) => void;
+  /** One line for people (`problem`: shown even by --quiet). */
+  onNotice?: (message: string, problem?: boolean) => void;
   backoffMs?: readonly number[];
   now?: () => number;
 }
@@ -103,8 +104,8 @@ export class Push {
     return this.bytesBefore + (this.output?.info().bytesSent ?? 0);
   }
 
-  private say(message: string): void {
-    this.options.onNotice?.(message);
+  private say(message: string, problem = false): void {
+    this.options.onNotice?.(message, problem);
   }
 
   private async loop(): Promise<void> {
@@ -127,6 +128,7 @@ export class Push {
       this.state = 'retrying';
       this.say(
         `Push to ${this.target.shown} stopped (${reason}); trying again in ${(delayMs / 1000).toFixed(1)} s.`,
+        true,
       );
       await new Promise<void>((resolve) => {
         this.wakeRetry = resolve;

@@ -24,8 +24,8 @@ export interface RecorderOptions {
   file: string;
   /** The ffmpeg that finishes each file (Cues, Duration). */
   ffmpeg: () => string;
-  /** One line for people: a file finished, the disk is full. */
-  onNotice?: (message: string) => void;
+  /** One line for people: a file finished, the disk is full (`problem`: shown even by --quiet). */
+  onNotice?: (message: string, problem?: boolean) => void;
   /** The number of the first file (2: `NAME-2.mkv`), for a session that starts again. Default 1. */
   firstNumber?: number;
 }
@@ -163,6 +163,7 @@ export class Recorder {
       stream.destroy();
       this.say(
         `Recording to ${file} stopped: ${writeProblem(writeError.error)}. Sharing goes on; the file plays up to where it stopped.`,
+        true,
       );
       return;
     }
@@ -181,7 +182,7 @@ export class Recorder {
       } catch (error) {
         this.output = null;
         this.state = 'failed';
-        this.say(`${(error as OutputError).message} Sharing goes on.`);
+        this.say(`${(error as OutputError).message} Sharing goes on.`, true);
       }
     } else {
       this.output = null;
@@ -194,6 +195,7 @@ export class Recorder {
       if (this.output === null || this.stopped) this.state = 'failed';
       this.say(
         `Recording to ${file} stopped: ${writeProblem(writeError)}. Sharing goes on; the file plays up to where it stopped.`,
+        true,
       );
       return;
     }
@@ -229,11 +231,12 @@ export class Recorder {
       if (this.output === null || this.stopped) this.state = 'failed';
       this.say(
         `Could not finish ${file} (${result.stderrTail.split('\n').pop() || 'ffmpeg failed'}): it plays, but players cannot seek in it or show its length. Remux it with ffmpeg -i FILE -c copy OUT.mkv once there is room.`,
+        true,
       );
     }
   }
 
-  private say(message: string): void {
-    this.options.onNotice?.(message);
+  private say(message: string, problem = false): void {
+    this.options.onNotice?.(message, problem);
   }
 }

@@ -36,7 +36,7 @@ export interface SessionDeps {
   maxUploadMbit?: number | null;
   pushBackoffMs?: readonly number[];
   /** One line for people from the recording and the pushes (a file finished, a push reconnecting). */
-  onOutputNotice?: (message: string) => void;
+  onOutputNotice?: (message: string, problem?: boolean) => void;
   /**
    * Another way to capture than ffmpeg's own grabbers (the Wayland portal path); given the ffmpeg
    * chosen and the encoder, it makes the encoders. ffmpegEncoders when absent.
