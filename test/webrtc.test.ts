@@ -5,6 +5,7 @@
  * the WHEP errors, on `serve`, each leaving nothing behind.
  */
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -180,6 +181,38 @@ const VP8_ONLY = offerWith([
   'a=rtpmap:96 VP8/90000',
 ]);
 
+/** One request on its own connection (closed after), so that no idle keep-alive connection is left. */
+function request(
+  port: number,
+  method: string,
+  path: string,
+  body = '',
+): Promise<{ status: number; location: string | null }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method, path, agent: false, headers: { 'Content-Type': 'application/sdp' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location ?? null }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const H264_ONLY = offerWith([
+  'm=video 9 UDP/TLS/RTP/SAVPF 102',
+  'c=IN IP4 0.0.0.0',
+  'a=mid:0',
+  'a=recvonly',
+  'a=rtcp-mux',
+  'a=rtpmap:102 H264/90000',
+  'a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
+  'a=rtcp-fb:102 nack',
+  'a=rtcp-fb:102 nack pli',
+]);
+
 describe('WHEP errors on mkvcast serve leave nothing behind', { timeout: 60_000 }, () => {
   let service: ServeService;
   let base: string;
@@ -230,6 +263,28 @@ describe('WHEP errors on mkvcast serve leave nothing behind', { timeout: 60_000 
       'no UDP socket was opened',
     );
     assert.equal(webrtcViewers(service.server.status()).length, 0);
+  });
+
+  it('a burst of offers does not overshoot --max-viewers: the offers being answered hold places', async () => {
+    const port = Number(new URL(base).port);
+    // All five arrive before any is answered (werift's answer is asynchronous); one connection each, closed after.
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => request(port, 'POST', '/webrtc-token/whep', H264_ONLY)),
+    );
+    assert.deepEqual(answers.map((a) => a.status).sort(), [201, 503, 503, 503, 503]);
+    assert.equal(webrtcViewers(service.server.status()).length, 1);
+    const location = answers.find((a) => a.status === 201)!.location!;
+    assert.equal((await request(port, 'DELETE', location)).status, 200);
+    await waitFor('the WebRTC viewer gone', () => service.server.status().viewers.length === 0, {
+      timeoutMs: 5000,
+    });
+    // Every place was given back: one more offer is answered.
+    const again = await request(port, 'POST', '/webrtc-token/whep', H264_ONLY);
+    assert.equal(again.status, 201);
+    assert.equal((await request(port, 'DELETE', again.location!)).status, 200);
+    await waitFor('the WebRTC viewer gone', () => service.server.status().viewers.length === 0, {
+      timeoutMs: 5000,
+    });
   });
 
   it('is over --max-viewers (an HTTP viewer holds the only place): 503', async () => {
