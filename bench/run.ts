@@ -45,6 +45,7 @@ import {
 import { makeTestset, CLIP_NAMES } from './testset.js';
 import { benchWebRtc, webrtcSection, type WebRtcBenchResult } from './webrtc.js';
 import { audioSyncSection, benchAudioSync, type AudioSyncResult } from './audio-sync.js';
+import { benchWebRtcScale, webrtcScaleSection, type ScaleRow } from './webrtc-scale.js';
 import { renderReport, type BenchConfig, type CpuPair, type ProfiledRun } from './report.js';
 import { runScenario, type ScenarioOptions, type ScenarioResult } from './scenario.js';
 import { framingOf, type TargetKind } from './targets.js';
@@ -364,6 +365,11 @@ async function main(): Promise<void> {
     progress('WebRTC viewers: glass to glass and join in Chromium (bench/webrtc.ts)…');
     webrtc = await benchWebRtc();
   }
+  let webrtcScale: ScaleRow[] | null = null;
+  if (cfg.glass && !cfg.quick) {
+    progress('WebRTC viewers: 50 werift clients beside 50 HTTP viewers (bench/webrtc-scale.ts)…');
+    webrtcScale = await benchWebRtcScale(50, 10);
+  }
 
   let audioSync: AudioSyncResult | null = null;
   if (cfg.audioSync) {
@@ -417,6 +423,7 @@ async function main(): Promise<void> {
     qualitySection(quality, presetLatency, qualitySeconds) +
     webrtcSection(webrtc) +
     audioSyncSection(audioSync) +
+    webrtcScaleSection(webrtcScale) +
     faultsSection(faults) +
     abuseSection(abuse) +
     relaySection(relay) +
