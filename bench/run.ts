@@ -46,6 +46,7 @@ import { makeTestset, CLIP_NAMES } from './testset.js';
 import { benchWebRtc, webrtcSection, type WebRtcBenchResult } from './webrtc.js';
 import { audioSyncSection, benchAudioSync, type AudioSyncResult } from './audio-sync.js';
 import { benchWebRtcScale, webrtcScaleSection, type ScaleRow } from './webrtc-scale.js';
+import { benchWebRtcLoss, webrtcLossSection, type LossResult } from './webrtc-loss.js';
 import { renderReport, type BenchConfig, type CpuPair, type ProfiledRun } from './report.js';
 import { runScenario, type ScenarioOptions, type ScenarioResult } from './scenario.js';
 import { framingOf, type TargetKind } from './targets.js';
@@ -370,6 +371,11 @@ async function main(): Promise<void> {
     progress('WebRTC viewers: 50 werift clients beside 50 HTTP viewers (bench/webrtc-scale.ts)…');
     webrtcScale = await benchWebRtcScale(50, 10);
   }
+  const webrtcLoss: LossResult[] = [];
+  if (cfg.glass && !cfg.quick && process.getuid?.() === 0) {
+    progress('WebRTC viewers: Chromium behind a lossy link (bench/webrtc-loss.ts, ip netns + nftables)…');
+    for (const percent of [0, 5, 20]) webrtcLoss.push(await benchWebRtcLoss(15, percent));
+  }
 
   let audioSync: AudioSyncResult | null = null;
   if (cfg.audioSync) {
@@ -424,6 +430,7 @@ async function main(): Promise<void> {
     webrtcSection(webrtc) +
     audioSyncSection(audioSync) +
     webrtcScaleSection(webrtcScale) +
+    webrtcLossSection(webrtcLoss) +
     faultsSection(faults) +
     abuseSection(abuse) +
     relaySection(relay) +
