@@ -371,6 +371,32 @@ describe('mkvcast serve of H.264 + Opus in Chromium over WebRTC', { timeout: 60_
       },
     );
   });
+
+  it('a tab crashed for real (CDP Page.crash) is dropped within 8 s, its DELETE never sent', async () => {
+    const context = await browser.newContext();
+    await context.route('**/whep/**', (route) =>
+      route.request().method() === 'DELETE' ? route.abort() : route.continue(),
+    );
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${service.server.port}/`);
+    await waitFor(
+      'the page to play over WebRTC',
+      async () => (await transportLine(page)) === 'Playing over WebRTC.',
+      {
+        timeoutMs: 15_000,
+      },
+    );
+    const cdp = await context.newCDPSession(page);
+    const crashedAt = Date.now();
+    void cdp.send('Page.crash').catch(() => undefined);
+    await waitFor('the crashed tab dropped', () => service.server.status().viewers.length === 0, {
+      timeoutMs: 15_000,
+      intervalMs: 100,
+    });
+    const goneMs = Date.now() - crashedAt;
+    assert.ok(goneMs < 8000, `dropped after ${goneMs} ms`);
+    await context.close().catch(() => undefined);
+  });
 });
 
 describe(
