@@ -45,6 +45,8 @@ import {
 import { makeTestset, CLIP_NAMES } from './testset.js';
 import { benchWebRtc, webrtcSection, type WebRtcBenchResult } from './webrtc.js';
 import { audioSyncSection, benchAudioSync, type AudioSyncResult } from './audio-sync.js';
+import { benchWebRtcScale, webrtcScaleSection, type ScaleRow } from './webrtc-scale.js';
+import { benchWebRtcLoss, webrtcLossSection, type LossResult } from './webrtc-loss.js';
 import { renderReport, type BenchConfig, type CpuPair, type ProfiledRun } from './report.js';
 import { runScenario, type ScenarioOptions, type ScenarioResult } from './scenario.js';
 import { framingOf, type TargetKind } from './targets.js';
@@ -364,6 +366,16 @@ async function main(): Promise<void> {
     progress('WebRTC viewers: glass to glass and join in Chromium (bench/webrtc.ts)…');
     webrtc = await benchWebRtc();
   }
+  let webrtcScale: ScaleRow[] | null = null;
+  if (cfg.glass && !cfg.quick) {
+    progress('WebRTC viewers: 50 werift clients beside 50 HTTP viewers (bench/webrtc-scale.ts)…');
+    webrtcScale = await benchWebRtcScale(50, 10);
+  }
+  const webrtcLoss: LossResult[] = [];
+  if (cfg.glass && !cfg.quick && process.getuid?.() === 0) {
+    progress('WebRTC viewers: Chromium behind a lossy link (bench/webrtc-loss.ts, ip netns + nftables)…');
+    for (const percent of [0, 5, 20]) webrtcLoss.push(await benchWebRtcLoss(15, percent));
+  }
 
   let audioSync: AudioSyncResult | null = null;
   if (cfg.audioSync) {
@@ -417,6 +429,8 @@ async function main(): Promise<void> {
     qualitySection(quality, presetLatency, qualitySeconds) +
     webrtcSection(webrtc) +
     audioSyncSection(audioSync) +
+    webrtcScaleSection(webrtcScale) +
+    webrtcLossSection(webrtcLoss) +
     faultsSection(faults) +
     abuseSection(abuse) +
     relaySection(relay) +

@@ -407,7 +407,9 @@ export class StreamServer {
   private refusal(address: string): string | null {
     const { publisher, maxViewers } = this.options;
     const perAddress = this.options.maxViewersPerAddress ?? DEFAULT_MAX_VIEWERS_PER_ADDRESS;
-    const fromAddress = publisher.viewersFrom(address);
+    // WHEP offers still being answered hold their places too (a burst of POSTs must not overshoot the cap).
+    const whep = this.options.whep;
+    const fromAddress = publisher.viewersFrom(address) + (whep?.pendingFrom(address) ?? 0);
     if (fromAddress >= perAddress) {
       this.refusedCount += 1;
       return (
@@ -415,7 +417,7 @@ export class StreamServer {
         'Close a player you no longer watch, or ask whoever shares the stream to raise --max-viewers-per-address.'
       );
     }
-    if (publisher.viewerCount >= maxViewers) {
+    if (publisher.viewerCount + (whep?.pending ?? 0) >= maxViewers) {
       this.refusedCount += 1;
       return `This stream already has ${maxViewers} viewers, its limit. Try again later.`;
     }

@@ -116,6 +116,9 @@ export function serveWhep(req: IncomingMessage, res: ServerResponse, ctx: WhepRo
   const refused = ctx.refusal(ctx.address);
   if (refused)
     return plain(res, 503, refused + '\n', { 'Retry-After': RETRY_AFTER_SEC, ...cors(ctx.corsOrigin) });
+  // From here until the viewer is attached (or the offer fails) this request holds a place under the caps.
+  const release = ctx.endpoint.reserve(ctx.address);
+  res.once('close', release);
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_OFFER_BYTES) {
     return plain(
@@ -149,6 +152,7 @@ export function serveWhep(req: IncomingMessage, res: ServerResponse, ctx: WhepRo
         userAgent,
       })
       .then(({ id, sdp }) => {
+        release(); // attached: the Publisher counts this viewer now
         if (res.destroyed) {
           // The client left while the answer was being made: nobody will ever DELETE this session.
           ctx.endpoint.end(id);
@@ -164,6 +168,7 @@ export function serveWhep(req: IncomingMessage, res: ServerResponse, ctx: WhepRo
         res.end(sdp);
       })
       .catch((error: unknown) => {
+        release();
         if (error instanceof WebRtcError) {
           return plain(res, statusOf(error), `${error.message} ${error.fix}\n`, cors(ctx.corsOrigin));
         }

@@ -11,6 +11,7 @@ import { RtpHeader, RtpPacket, type RTCPeerConnection, type RTCRtpSender } from 
 import type { ViewerInfo } from '../api.js';
 import type { LiveCluster } from '../stream/timeline.js';
 import type { ViewerCloseReason, ViewerMeta } from '../stream/viewer.js';
+import { DEFAULT_PACER_OPTIONS, RtpPacer, type PacerOptions } from './pacer.js';
 import type { MediaKind, RtpOut, RtpTimeline } from './rtp-timeline.js';
 
 export type JoinMode = 'current-gop' | 'next-keyframe';
@@ -23,6 +24,8 @@ export interface WebRtcViewerOptions {
   connectTimeoutMs: number;
   /** PLIs answered with the current GOP at most this often; the others are only counted. */
   minPictureIntervalMs: number;
+  /** The send queue: its rate, burst and bounds (a viewer behind by more skips to the next keyframe). */
+  pacer: PacerOptions;
   now: () => number;
 }
 
@@ -32,6 +35,7 @@ export const DEFAULT_WEBRTC_VIEWER_OPTIONS: WebRtcViewerOptions = {
   // ICE and DTLS on a LAN take well under a second; a peer that never completes them holds a place.
   connectTimeoutMs: 10_000,
   minPictureIntervalMs: 1000,
+  pacer: DEFAULT_PACER_OPTIONS,
   now: () => performance.now(),
 };
 
@@ -55,6 +59,8 @@ export class WebRtcViewer extends EventEmitter {
   private rttMs: number | null = null;
   private lossPercent: number | null = null;
   private readonly timer: NodeJS.Timeout;
+  private readonly pacer: RtpPacer;
+  private drainTimer: NodeJS.Timeout | null = null;
   private readonly unsubscribes: (() => void)[] = [];
 
   constructor(
@@ -68,6 +74,7 @@ export class WebRtcViewer extends EventEmitter {
   ) {
     super();
     this.lastRtcpMs = options.now();
+    this.pacer = new RtpPacer(options.pacer, this.lastRtcpMs);
     for (const kind of ['video', 'audio'] as const) {
       const sender = senders[kind];
       if (!sender) continue;
@@ -124,6 +131,9 @@ export class WebRtcViewer extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.drainTimer = null;
+    this.pacer.clear();
     for (const unsubscribe of this.unsubscribes) unsubscribe();
     this.pc.close().catch(() => undefined);
     this.emit('close', reason);
@@ -141,8 +151,8 @@ export class WebRtcViewer extends EventEmitter {
       userAgent: this.meta.userAgent,
       since: this.since.toISOString(),
       bytesSent: this.bytesSent,
-      lagMs: 0,
-      skips: 0,
+      lagMs: Math.round(this.pacer.lagMs(this.options.now())),
+      skips: this.pacer.skips,
       transport: 'webrtc',
       rttMs: this.rttMs,
       lossPercent: this.lossPercent,
@@ -162,6 +172,8 @@ export class WebRtcViewer extends EventEmitter {
     const now = this.options.now();
     this.lastPictureMs = now;
     this.timeline.waitForKeyframe();
+    // What is still queued is older than this picture: it goes.
+    this.pacer.clear();
     try {
       for (const cluster of this.currentGop()) this.send(this.timeline.packets(cluster, now, true));
     } catch {
@@ -177,7 +189,29 @@ export class WebRtcViewer extends EventEmitter {
     this.sendCurrentGop();
   }
 
+  /** Queues packets; the pacer lets them out at its rate. A queue too old or too big: skip to a keyframe. */
   private send(packets: RtpOut[]): void {
+    if (!this.pacer.add(packets, this.options.now())) {
+      this.timeline.waitForKeyframe();
+      this.emit('skip');
+      return;
+    }
+    this.drain();
+  }
+
+  private drain(): void {
+    // A drain is already due when the budget allows: it sends these too.
+    if (this.closed || this.drainTimer) return;
+    this.write(this.pacer.take(this.options.now()));
+    const waitMs = this.pacer.waitMs();
+    if (waitMs === null) return;
+    this.drainTimer = setTimeout(() => {
+      this.drainTimer = null;
+      this.drain();
+    }, waitMs);
+  }
+
+  private write(packets: RtpOut[]): void {
     for (const packet of packets) {
       const outlet = this.outlets[packet.kind];
       if (!outlet) continue;

@@ -29,6 +29,9 @@ export const DEFAULT_WHEP_OPTIONS: WhepOptions = {
 
 export class WhepEndpoint {
   private readonly sessions = new Map<string, WebRtcViewer>();
+  /** Offers accepted under the viewer caps whose answer is still being made, by address. */
+  private readonly pendingByAddress = new Map<string, number>();
+  private pendingTotal = 0;
   private readonly options: WhepOptions;
 
   constructor(
@@ -110,6 +113,35 @@ export class WhepEndpoint {
         { cause: error },
       );
     }
+  }
+
+  /**
+   * Holds a place under the viewer caps for an offer being read and answered: the viewer only counts
+   * in the Publisher once attached, and a burst of POSTs must not all pass the cap meanwhile. The
+   * returned function gives the place back (once; later calls do nothing).
+   */
+  reserve(address: string): () => void {
+    this.pendingTotal += 1;
+    this.pendingByAddress.set(address, (this.pendingByAddress.get(address) ?? 0) + 1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.pendingTotal -= 1;
+      const left = (this.pendingByAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.pendingByAddress.set(address, left);
+      else this.pendingByAddress.delete(address);
+    };
+  }
+
+  /** Offers being answered now (places held by reserve). */
+  get pending(): number {
+    return this.pendingTotal;
+  }
+
+  /** Offers from `address` being answered now. */
+  pendingFrom(address: string): number {
+    return this.pendingByAddress.get(address) ?? 0;
   }
 
   /** Ends a session (DELETE). False when there is no such session. */
