@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { basename, extname, isAbsolute } from 'node:path';
 import type {
   AddPushResult,
+  AudioDeviceList,
   ChooseFfmpegResult,
   FieldError,
   SaveSettingsResult,
@@ -234,6 +235,11 @@ export class AppController extends EventEmitter<ControllerEvents> {
       throw new Error('This system has no screen recording permission to change.');
     }
     await this.deps.openScreenAccessSettings();
+  }
+
+  /** The sound devices for the window's picker; the window sends nothing but picks one of them (Settings.audio). */
+  listAudioDevices(): Promise<AudioDeviceList> {
+    return this.deps.session.audioDevices();
   }
 
   getState(): SessionSnapshot {

@@ -58,6 +58,7 @@ export function requestHandlers(
     [IPC.chooseFfmpeg]: withoutArgs(() => controller.chooseFfmpeg()),
     [IPC.chooseRecordFile]: withoutArgs(() => controller.chooseRecordFile()),
     [IPC.clearRecordFile]: withoutArgs(() => controller.clearRecordFile()),
+    [IPC.listAudioDevices]: withoutArgs(() => controller.listAudioDevices()),
     [IPC.saveSettings]: (args) => controller.saveSettings(settingsArg(args)),
     [IPC.kick]: (args) => controller.kick(viewerIdArg(args)),
     [IPC.copyLink]: (args) => controller.copyLink(copyTextArg(args)),

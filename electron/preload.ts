@@ -27,6 +27,7 @@ const api: MkvcastIpcApi = {
   setPaused: (paused) => ipcRenderer.invoke(IPC.setPaused, paused),
   addPush: (url) => ipcRenderer.invoke(IPC.addPush, url),
   removePush: (id) => ipcRenderer.invoke(IPC.removePush, id),
+  listAudioDevices: () => ipcRenderer.invoke(IPC.listAudioDevices),
   onState: (callback) =>
     subscribePush(ipcRenderer, IPC.pushState, ({ state, links }) => callback(state, links)),
   onViewers: (callback) => subscribePush(ipcRenderer, IPC.pushViewers, callback),

@@ -29,4 +29,5 @@ export const REQUEST_CHANNELS: Readonly<Record<RequestName, RequestChannel>> = {
   setPaused: IPC.setPaused,
   addPush: IPC.addPush,
   removePush: IPC.removePush,
+  listAudioDevices: IPC.listAudioDevices,
 };

@@ -273,6 +273,8 @@ export interface MkvcastApi {
   addPush(url: string): Promise<AddPushResult>;
   /** Removes a push by its id (stopped at once while sharing); answers the list left. */
   removePush(id: string): Promise<PushEntry[]>;
+  /** The sound devices for the "Share sound" picker (issue 11): what `system` and `mic` mean here, and notes. */
+  listAudioDevices(): Promise<AudioDeviceList>;
   onState(callback: (state: SessionState, links: ShareLinkInfo[]) => void): () => void;
   onViewers(callback: (viewers: ViewerInfo[]) => void): () => void;
   onStats(callback: (stats: SessionStats) => void): () => void;
@@ -336,6 +338,7 @@ export const IPC = {
   setPaused: 'mkvcast:set-paused',
   addPush: 'mkvcast:add-push',
   removePush: 'mkvcast:remove-push',
+  listAudioDevices: 'mkvcast:list-audio-devices',
   pushState: 'mkvcast:state',
   pushViewers: 'mkvcast:viewers',
   pushStats: 'mkvcast:stats',

@@ -8,6 +8,7 @@ import { api, errorText, userErrorOf } from './mkvcast';
 import { SettingsForm, type FieldErrors } from './SettingsForm';
 import { RecordControl } from './RecordControl';
 import { ShareButton } from './ShareButton';
+import { SoundPicker } from './SoundPicker';
 import { useSession } from './useSession';
 import { ViewersTable } from './ViewersTable';
 
@@ -135,6 +136,12 @@ export function App(): ReactElement {
           errors={errors}
           onNewToken={() => void newToken()}
           onChooseFfmpeg={() => void chooseFfmpeg()}
+        />
+        <SoundPicker
+          value={draft.audio}
+          onChange={(audio) => setDraft({ ...draft, audio })}
+          error={errors.audio}
+          level={running ? session.stats.audio : undefined}
         />
         {running && changed && (
           <button type="submit" className="apply">

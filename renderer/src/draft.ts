@@ -19,6 +19,8 @@ export interface Draft {
   region: string;
   window: string;
   outputSize: OutputSize;
+  /** Settings.audio: `none`, `system`, `mic` or a device id (SoundPicker). */
+  audio: string;
 }
 
 export function draftFromSettings(settings: Settings): Draft {
@@ -38,6 +40,7 @@ export function draftFromSettings(settings: Settings): Draft {
     region: settings.region,
     window: settings.window,
     outputSize: settings.outputSize,
+    audio: settings.audio,
   };
 }
 
@@ -60,5 +63,6 @@ export function settingsFromDraft(draft: Draft, saved: Settings): Settings {
     region: draft.share === 'region' ? draft.region.trim() : '',
     window: draft.share === 'window' ? draft.window : '',
     outputSize: draft.outputSize,
+    audio: draft.audio,
   };
 }

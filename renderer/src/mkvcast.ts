@@ -36,6 +36,7 @@ export function api(): MkvcastApi {
     setPaused: call(ipc.setPaused),
     addPush: call(ipc.addPush),
     removePush: call(ipc.removePush),
+    listAudioDevices: call(ipc.listAudioDevices),
     onState: ipc.onState,
     onViewers: ipc.onViewers,
     onStats: ipc.onStats,

@@ -1,0 +1,152 @@
+import { useEffect, useRef, useState, type ReactElement } from 'react';
+import type { AudioDeviceList, SessionStats } from '../../server/api.js';
+import { Field, type FieldProblem } from './Field';
+import { api, errorText } from './mkvcast';
+
+/** The meter's scale: below FLOOR_DB is shown as silence (a quiet room reads about -60 dBFS). */
+const FLOOR_DB = -60;
+
+export interface SoundPickerProps {
+  /** Settings.audio as drafted: `none`, `system`, `mic` or a device id from listAudioDevices. */
+  value: string;
+  onChange: (audio: string) => void;
+  /** The field error on `audio` (a device that does not exist, a sound server that does not answer). */
+  error?: FieldProblem;
+  /** stats().audio while sharing: the device, its level, and whether silence stands in for it. */
+  level?: SessionStats['audio'];
+}
+
+/** What the select offers: `system` and `mic` (named after their device), then every device by its name. */
+function options(
+  list: AudioDeviceList | null,
+  value: string,
+): { value: string; label: string; off: boolean }[] {
+  const nameOf = (id: string | null): string | undefined => list?.devices.find((d) => d.id === id)?.name;
+  const system = nameOf(list?.systemId ?? null);
+  const mic = nameOf(list?.micId ?? null);
+  const shown = [
+    {
+      value: 'system',
+      label: system ? `System sound (${system})` : 'System sound',
+      off: list?.systemId === null,
+    },
+    { value: 'mic', label: mic ? `Microphone (${mic})` : 'Microphone', off: list?.micId === null },
+    ...(list?.devices ?? []).map((d) => ({
+      value: d.id,
+      label: d.kind === 'output' ? `${d.name} — what it plays` : d.name,
+      off: false,
+    })),
+  ];
+  // A saved device that is not here now (unplugged) stays shown, so the choice is not changed silently.
+  if (value !== 'none' && !shown.some((o) => o.value === value)) {
+    shown.push({ value, label: `${value} (not found now)`, off: false });
+  }
+  return shown;
+}
+
+/** "Share sound": a toggle, the device picker with the platform's notes, and the live level meter. */
+export function SoundPicker({ value, onChange, error, level }: SoundPickerProps): ReactElement {
+  const [list, setList] = useState<AudioDeviceList | null>(null);
+  const [listError, setListError] = useState<string | null>(null);
+  /** The source picked before sound was turned off: turning it on again brings it back. */
+  const lastChoice = useRef(value === 'none' ? null : value);
+  const on = value !== 'none';
+
+  useEffect(() => {
+    let open = true;
+    api()
+      .listAudioDevices()
+      .then(
+        (devices) => {
+          if (!open) return;
+          setList(devices);
+          setListError(null);
+        },
+        (failure: unknown) => open && setListError(errorText(failure)),
+      );
+    return () => {
+      open = false;
+    };
+  }, []);
+
+  const toggle = (checked: boolean): void => {
+    if (!checked) {
+      lastChoice.current = value === 'none' ? lastChoice.current : value;
+      onChange('none');
+      return;
+    }
+    const fallback = list?.systemId === null && list.micId !== null ? 'mic' : 'system';
+    onChange(lastChoice.current ?? fallback);
+  };
+
+  return (
+    <fieldset className="sound">
+      <legend>Sound</legend>
+      <label className="toggle">
+        <input type="checkbox" checked={on} onChange={(e) => toggle(e.target.checked)} /> Share sound
+      </label>
+      <Field
+        id="audio"
+        label="Sound source"
+        hint={listError ? `The sound devices could not be listed: ${listError}` : undefined}
+        error={error}
+      >
+        {(aria) => (
+          <select
+            {...aria}
+            disabled={!on}
+            value={on ? value : (lastChoice.current ?? 'system')}
+            onChange={(e) => {
+              lastChoice.current = e.target.value;
+              onChange(e.target.value);
+            }}
+          >
+            {options(list, value).map((o) => (
+              <option key={o.value} value={o.value} disabled={o.off}>
+                {o.label}
+                {o.off ? ' — none on this computer' : ''}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      {list?.notes.map((note) => (
+        <p key={note} className="hint sound-note">
+          {note}
+        </p>
+      ))}
+      {on && level && <LevelMeter level={level} />}
+    </fieldset>
+  );
+}
+
+/** The level of the sound going out (RMS over the last second), or why it is silence. */
+export function LevelMeter({ level }: { level: NonNullable<SessionStats['audio']> }): ReactElement {
+  const db = level.levelDb;
+  const text = level.silenced
+    ? `${level.device} is gone: viewers get silence until it comes back`
+    : db === null
+      ? 'Waiting for the first reading…'
+      : db <= FLOOR_DB
+        ? 'Silence'
+        : `${Math.round(db)} dBFS`;
+  return (
+    <div className={level.silenced ? 'level level-gone' : 'level'}>
+      <label htmlFor="audio-level">Level ({level.device})</label>
+      <meter
+        id="audio-level"
+        min={FLOOR_DB}
+        max={0}
+        low={-40}
+        high={-6}
+        optimum={-20}
+        value={db === null || level.silenced ? FLOOR_DB : Math.max(FLOOR_DB, db)}
+        data-level-db={db ?? ''}
+        aria-describedby="audio-level-text"
+      />
+      <span id="audio-level-text" className="level-text" role="status">
+        {text}
+      </span>
+    </div>
+  );
+}
