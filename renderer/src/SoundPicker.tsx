@@ -31,11 +31,7 @@ function options(
       off: list?.systemId === null,
     },
     { value: 'mic', label: mic ? `Microphone (${mic})` : 'Microphone', off: list?.micId === null },
-    ...(list?.devices ?? []).map((d) => ({
-      value: d.id,
-      label: d.kind === 'output' ? `${d.name} — what it plays` : d.name,
-      off: false,
-    })),
+    ...(list?.devices ?? []).map((d) => ({ value: d.id, label: d.name, off: false })),
   ];
   // A saved device that is not here now (unplugged) stays shown, so the choice is not changed silently.
   if (value !== 'none' && !shown.some((o) => o.value === value)) {
