@@ -267,6 +267,17 @@ describe('the built main process under a recording fake electron', () => {
     assert.ok(!(await readFile(file, 'utf8')).includes(url));
   });
 
+  it('listAudioDevices (issue 11) is registered, refuses other senders, and takes nothing from the window', async () => {
+    const registered = (await main.calls()).filter((c) => c.name === 'ipcMain.handle').map((c) => c.args[0]);
+    assert.ok(registered.includes(IPC.listAudioDevices));
+    const foreign = await main.invoke(IPC.listAudioDevices, 'https://example.com/');
+    assert.ok(!foreign.ok && foreign.error.code === 'IPC_SENDER_REFUSED');
+    // The window picks among the listed devices (Settings.audio); it never names one to this request.
+    const named = await main.invoke(IPC.listAudioDevices, APP_INDEX_URL, 'speakers.monitor');
+    assert.ok(!named.ok);
+    assert.equal(named.error.code, 'BAD_IPC_ARGUMENT');
+  });
+
   it('the mkvcast:// handler serves the built renderer with its CSP, and nothing outside it', async () => {
     type Answer = { status: number; headers: Record<string, string>; body: string };
     const index = await main.ask<Answer>({ cmd: 'request', url: APP_INDEX_URL });

@@ -2,9 +2,7 @@ import { useEffect, useRef, useState, type ReactElement } from 'react';
 import type { AudioDeviceList, SessionStats } from '../../server/api.js';
 import { Field, type FieldProblem } from './Field';
 import { api, errorText } from './mkvcast';
-
-/** The meter's scale: below FLOOR_DB is shown as silence (a quiet room reads about -60 dBFS). */
-const FLOOR_DB = -60;
+import { FLOOR_DB, levelText, soundOptions, soundWhenOn } from './sound';
 
 export interface SoundPickerProps {
   /** Settings.audio as drafted: `none`, `system`, `mic` or a device id from listAudioDevices. */
@@ -14,30 +12,6 @@ export interface SoundPickerProps {
   error?: FieldProblem;
   /** stats().audio while sharing: the device, its level, and whether silence stands in for it. */
   level?: SessionStats['audio'];
-}
-
-/** What the select offers: `system` and `mic` (named after their device), then every device by its name. */
-function options(
-  list: AudioDeviceList | null,
-  value: string,
-): { value: string; label: string; off: boolean }[] {
-  const nameOf = (id: string | null): string | undefined => list?.devices.find((d) => d.id === id)?.name;
-  const system = nameOf(list?.systemId ?? null);
-  const mic = nameOf(list?.micId ?? null);
-  const shown = [
-    {
-      value: 'system',
-      label: system ? `System sound (${system})` : 'System sound',
-      off: list?.systemId === null,
-    },
-    { value: 'mic', label: mic ? `Microphone (${mic})` : 'Microphone', off: list?.micId === null },
-    ...(list?.devices ?? []).map((d) => ({ value: d.id, label: d.name, off: false })),
-  ];
-  // A saved device that is not here now (unplugged) stays shown, so the choice is not changed silently.
-  if (value !== 'none' && !shown.some((o) => o.value === value)) {
-    shown.push({ value, label: `${value} (not found now)`, off: false });
-  }
-  return shown;
 }
 
 /** "Share sound": a toggle, the device picker with the platform's notes, and the live level meter. */
@@ -71,8 +45,7 @@ export function SoundPicker({ value, onChange, error, level }: SoundPickerProps)
       onChange('none');
       return;
     }
-    const fallback = list?.systemId === null && list.micId !== null ? 'mic' : 'system';
-    onChange(lastChoice.current ?? fallback);
+    onChange(soundWhenOn(lastChoice.current, list));
   };
 
   return (
@@ -97,10 +70,9 @@ export function SoundPicker({ value, onChange, error, level }: SoundPickerProps)
               onChange(e.target.value);
             }}
           >
-            {options(list, value).map((o) => (
+            {soundOptions(list, value).map((o) => (
               <option key={o.value} value={o.value} disabled={o.off}>
                 {o.label}
-                {o.off ? ' — none on this computer' : ''}
               </option>
             ))}
           </select>
@@ -119,13 +91,7 @@ export function SoundPicker({ value, onChange, error, level }: SoundPickerProps)
 /** The level of the sound going out (RMS over the last second), or why it is silence. */
 export function LevelMeter({ level }: { level: NonNullable<SessionStats['audio']> }): ReactElement {
   const db = level.levelDb;
-  const text = level.silenced
-    ? `${level.device} is gone: viewers get silence until it comes back`
-    : db === null
-      ? 'Waiting for the first reading…'
-      : db <= FLOOR_DB
-        ? 'Silence'
-        : `${Math.round(db)} dBFS`;
+  const text = levelText(level);
   return (
     <div className={level.silenced ? 'level level-gone' : 'level'}>
       <label htmlFor="audio-level">Level ({level.device})</label>
