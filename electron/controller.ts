@@ -15,6 +15,7 @@ import type {
   ShareLinkInfo,
   StartResult,
   PushEntry,
+  UserError,
   ViewerInfo,
   WindowChoice,
 } from '../server/api.js';
@@ -51,6 +52,7 @@ export interface ControllerEvents {
   viewers: [viewers: ViewerInfo[]];
   stats: [stats: SessionStats];
   paused: [paused: boolean];
+  notice: [notice: UserError];
 }
 
 /** Why an ffmpegPath from the window is refused: only main's own dialog names a program to run. */
@@ -73,6 +75,7 @@ export class AppController extends EventEmitter<ControllerEvents> {
     viewers: (viewers: ViewerInfo[]) => this.emit('viewers', viewers),
     stats: (stats: SessionStats) => this.emit('stats', stats),
     paused: (paused: boolean) => this.emit('paused', paused),
+    notice: (notice: UserError) => this.emit('notice', notice),
   };
 
   constructor(deps: ControllerDeps) {
@@ -83,6 +86,7 @@ export class AppController extends EventEmitter<ControllerEvents> {
     session.on('viewers', this.forward.viewers);
     session.on('stats', this.forward.stats);
     session.on('paused', this.forward.paused);
+    session.on('notice', this.forward.notice);
   }
 
   listScreens(): Promise<ScreenInfo[]> {
@@ -261,6 +265,7 @@ export class AppController extends EventEmitter<ControllerEvents> {
     session.off('viewers', this.forward.viewers);
     session.off('stats', this.forward.stats);
     session.off('paused', this.forward.paused);
+    session.off('notice', this.forward.notice);
   }
 }
 

@@ -65,9 +65,14 @@ function app(pick: () => string | null): {
 
 const REQUESTS: RequestChannel[] = Object.values(IPC).filter(
   (channel): channel is RequestChannel =>
-    ![IPC.pushState, IPC.pushViewers, IPC.pushStats, IPC.pushScreens, IPC.pushPaused].includes(
-      channel as never,
-    ),
+    ![
+      IPC.pushState,
+      IPC.pushViewers,
+      IPC.pushStats,
+      IPC.pushScreens,
+      IPC.pushPaused,
+      IPC.pushNotice,
+    ].includes(channel as never),
 );
 
 describe("main's IPC handlers", () => {

@@ -292,6 +292,7 @@ async function main(): Promise<void> {
     push(IPC.pushPaused, paused);
     refreshTray();
   });
+  controller.on('notice', (notice) => push(IPC.pushNotice, notice));
   const pushScreens = (): void => {
     pickerScreens().then(
       (screens) => push(IPC.pushScreens, screens),

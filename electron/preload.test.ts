@@ -95,6 +95,7 @@ describe('the preload bundle', () => {
     api.onViewers((viewers) => seen.push(['viewers', viewers]));
     api.onScreens((screens) => seen.push(['screens', screens]));
     api.onPaused((paused) => seen.push(['paused', paused]));
+    api.onNotice((notice) => seen.push(['notice', notice.code]));
     const links = [
       { url: 'http://192.168.1.2:8080/t/live.mkv', interfaceName: 'eth0', family: 'IPv4' as const },
     ];
@@ -102,6 +103,7 @@ describe('the preload bundle', () => {
     push(IPC.pushViewers, []);
     push(IPC.pushScreens, []);
     push(IPC.pushPaused, true);
+    push(IPC.pushNotice, { code: 'AUDIO_DEVICE_GONE', message: 'gone', fix: 'plug it in', field: 'audio' });
     off();
     push(IPC.pushState, { state: { kind: 'starting' }, links: [] });
     assert.deepEqual(seen, [
@@ -109,6 +111,7 @@ describe('the preload bundle', () => {
       ['viewers', []],
       ['screens', []],
       ['paused', true],
+      ['notice', 'AUDIO_DEVICE_GONE'],
     ]);
     assert.equal(listeners.get(IPC.pushState)?.length, 0);
   });

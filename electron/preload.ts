@@ -34,6 +34,7 @@ const api: MkvcastIpcApi = {
   onStats: (callback) => subscribePush(ipcRenderer, IPC.pushStats, callback),
   onScreens: (callback) => subscribePush(ipcRenderer, IPC.pushScreens, callback),
   onPaused: (callback) => subscribePush(ipcRenderer, IPC.pushPaused, callback),
+  onNotice: (callback) => subscribePush(ipcRenderer, IPC.pushNotice, callback),
 };
 
 contextBridge.exposeInMainWorld('mkvcast', api);

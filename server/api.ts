@@ -286,6 +286,8 @@ export interface MkvcastApi {
   setPaused(paused: boolean): Promise<boolean>;
   /** Sharing was paused or resumed (from the window, the tray or anywhere else). */
   onPaused(callback: (paused: boolean) => void): () => void;
+  /** Something that does not stop sharing, e.g. the sound device went away (the session's 'notice'). */
+  onNotice(callback: (notice: UserError) => void): () => void;
 }
 
 /** A window the app's picker offers: Settings.window takes its `id`. */
@@ -344,6 +346,7 @@ export const IPC = {
   pushStats: 'mkvcast:stats',
   pushScreens: 'mkvcast:screens',
   pushPaused: 'mkvcast:paused',
+  pushNotice: 'mkvcast:notice',
 } as const;
 
 /**
@@ -356,6 +359,7 @@ export interface PushPayloads {
   [IPC.pushStats]: SessionStats;
   [IPC.pushScreens]: ScreenInfo[];
   [IPC.pushPaused]: boolean;
+  [IPC.pushNotice]: UserError;
 }
 
 export type PushChannel = keyof PushPayloads;

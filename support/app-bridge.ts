@@ -19,7 +19,7 @@ type Handler = (event: IpcSender, ...args: unknown[]) => Promise<IpcResult<unkno
 
 // Runs in the page before its own scripts (the CSP does not apply to it).
 const SHIM = `(() => {
-  const listeners = { state: new Set(), viewers: new Set(), stats: new Set(), screens: new Set(), paused: new Set() };
+  const listeners = { state: new Set(), viewers: new Set(), stats: new Set(), screens: new Set(), paused: new Set(), notice: new Set() };
   const call = (channel) => (...args) => window.__mkvcastInvoke(channel, args);
   const subscribe = (channel) => (callback) => {
     listeners[channel].add(callback);
@@ -36,6 +36,7 @@ const SHIM = `(() => {
     onStats: subscribe('stats'),
     onScreens: subscribe('screens'),
     onPaused: subscribe('paused'),
+    onNotice: subscribe('notice'),
   });
   window.mkvcast = Object.freeze(api);
 })();`;
@@ -88,15 +89,18 @@ export async function bridgeController(page: Page, controller: AppController): P
   const state = push('state');
   const viewers = push('viewers');
   const stats = push('stats');
+  const notice = push('notice');
   controller.on('state', state);
   controller.on('viewers', viewers);
   controller.on('stats', stats);
   const paused = push('paused');
   controller.on('paused', paused);
+  controller.on('notice', notice);
   page.once('close', () => {
     controller.off('paused', paused);
     controller.off('state', state);
     controller.off('viewers', viewers);
     controller.off('stats', stats);
+    controller.off('notice', notice);
   });
 }

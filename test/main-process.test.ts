@@ -203,9 +203,14 @@ describe('the built main process under a recording fake electron', () => {
     const registered = calls.filter((c) => c.name === 'ipcMain.handle').map((c) => c.args[0] as string);
     const requests = Object.values(IPC).filter(
       (c) =>
-        ![IPC.pushState, IPC.pushViewers, IPC.pushStats, IPC.pushScreens, IPC.pushPaused].includes(
-          c as never,
-        ),
+        ![
+          IPC.pushState,
+          IPC.pushViewers,
+          IPC.pushStats,
+          IPC.pushScreens,
+          IPC.pushPaused,
+          IPC.pushNotice,
+        ].includes(c as never),
     );
     assert.deepEqual(registered.sort(), requests.sort());
     assert.deepEqual(REQUEST_CHANNEL_LIST, requests.sort(), 'the preload and bridge table names them all');

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type ReactElement } from 'react';
-import type { AudioDeviceList, SessionStats } from '../../server/api.js';
+import type { AudioDeviceList, SessionStats, UserError } from '../../server/api.js';
 import { Field, type FieldProblem } from './Field';
 import { api, errorText } from './mkvcast';
 import { FLOOR_DB, levelText, soundOptions, soundWhenOn } from './sound';
@@ -18,6 +18,8 @@ export interface SoundPickerProps {
 export function SoundPicker({ value, onChange, error, level }: SoundPickerProps): ReactElement {
   const [list, setList] = useState<AudioDeviceList | null>(null);
   const [listError, setListError] = useState<string | null>(null);
+  /** The session's last notice about the sound (the device went away), with its fix. */
+  const [notice, setNotice] = useState<UserError | null>(null);
   /** The source picked before sound was turned off: turning it on again brings it back. */
   const lastChoice = useRef(value === 'none' ? null : value);
   const on = value !== 'none';
@@ -34,8 +36,12 @@ export function SoundPicker({ value, onChange, error, level }: SoundPickerProps)
         },
         (failure: unknown) => open && setListError(errorText(failure)),
       );
+    const offNotice = api().onNotice((next) => {
+      if (next.field === 'audio') setNotice(next);
+    });
     return () => {
       open = false;
+      offNotice();
     };
   }, []);
 
@@ -83,15 +89,28 @@ export function SoundPicker({ value, onChange, error, level }: SoundPickerProps)
           {note}
         </p>
       ))}
-      {on && level && <LevelMeter level={level} />}
+      {on && level && <LevelMeter level={level} explained={level.silenced && notice !== null} />}
+      {on && level?.silenced && notice && (
+        <p className="field-error sound-notice" role="alert">
+          {notice.message}
+          <span className="field-fix"> {notice.fix}</span>
+        </p>
+      )}
     </fieldset>
   );
 }
 
 /** The level of the sound going out (RMS over the last second), or why it is silence. */
-export function LevelMeter({ level }: { level: NonNullable<SessionStats['audio']> }): ReactElement {
+export function LevelMeter({
+  level,
+  explained,
+}: {
+  level: NonNullable<SessionStats['audio']>;
+  /** The session's notice below says why there is silence: the meter only says "Silence". */
+  explained: boolean;
+}): ReactElement {
   const db = level.levelDb;
-  const text = levelText(level);
+  const text = explained ? 'Silence' : levelText(level);
   return (
     <div className={level.silenced ? 'level level-gone' : 'level'}>
       <label htmlFor="audio-level">Level ({level.device})</label>

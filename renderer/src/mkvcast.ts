@@ -42,5 +42,6 @@ export function api(): MkvcastApi {
     onStats: ipc.onStats,
     onScreens: ipc.onScreens,
     onPaused: ipc.onPaused,
+    onNotice: ipc.onNotice,
   };
 }
