@@ -209,7 +209,13 @@ export interface SessionStats {
    * The sound going out: the device's name, its level (dBFS, RMS over the last second; null before the
    * first reading), and whether it is silence standing in for a device that went away.
    */
-  audio?: { device: string; levelDb: number | null; silenced: boolean };
+  audio?: {
+    device: string;
+    levelDb: number | null;
+    silenced: boolean;
+    /** The stream's audio track as viewers get it (`A_OPUS`, 48000, 2), once its header is out. */
+    track?: { codec: string; sampleRate?: number; channels?: number };
+  };
 }
 
 /** Everything the window knows at once: sent when it opens, then kept current by the subscriptions. */

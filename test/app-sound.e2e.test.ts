@@ -172,6 +172,7 @@ describe(
       assert.ok(Number(await meter.getAttribute('value')) > -40, `the bar is up: ${db} dBFS`);
       assert.match((await page.locator('#audio-level-text').textContent()) ?? '', /^-\d+ dBFS$/);
       assert.match((await page.getByText(/^Level \(/).textContent()) ?? '', /Desk_Microphone/);
+      assert.equal(await page.locator('.level-track').textContent(), 'Viewers get Opus, 48 kHz, stereo');
       await screenshots(page, 'sound-live');
       assert.deepEqual(pageErrors, []);
     });

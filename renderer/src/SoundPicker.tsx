@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type ReactElement } from 'react';
 import type { AudioDeviceList, SessionStats, UserError } from '../../server/api.js';
 import { Field, type FieldProblem } from './Field';
 import { api, errorText } from './mkvcast';
-import { FLOOR_DB, levelText, soundOptions, soundWhenOn } from './sound';
+import { FLOOR_DB, levelText, soundOptions, soundWhenOn, trackText } from './sound';
 
 export interface SoundPickerProps {
   /** Settings.audio as drafted: `none`, `system`, `mic` or a device id from listAudioDevices. */
@@ -128,6 +128,7 @@ export function LevelMeter({
       <span id="audio-level-text" className="level-text" role="status">
         {text}
       </span>
+      {level.track && <span className="hint level-track">Viewers get {trackText(level.track)}</span>}
     </div>
   );
 }

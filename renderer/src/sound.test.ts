@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AudioDeviceList } from '../../server/api.js';
-import { levelText, soundOptions, soundWhenOn } from './sound.js';
+import { levelText, soundOptions, soundWhenOn, trackText } from './sound.js';
 
 const LINUX: AudioDeviceList = {
   devices: [
@@ -50,6 +50,11 @@ describe('the sound picker', () => {
       off: false,
     });
     assert.equal(soundOptions(null, 'system').length, 2, 'before the list arrives: system and mic');
+  });
+
+  it('names the audio track viewers get', () => {
+    assert.equal(trackText({ codec: 'opus', sampleRate: 48_000, channels: 2 }), 'Opus, 48 kHz, stereo');
+    assert.equal(trackText({ codec: 'aac', channels: 1 }), 'aac, mono');
   });
 
   it('says the level in dBFS, silence below -60, and a device that went away', () => {

@@ -46,3 +46,18 @@ export function levelText(level: NonNullable<SessionStats['audio']>): string {
   if (level.levelDb <= FLOOR_DB) return 'Silence';
   return `${Math.round(level.levelDb)} dBFS`;
 }
+
+/** The stream's audio track for people: `Opus, 48 kHz, stereo`. */
+export function trackText(track: NonNullable<NonNullable<SessionStats['audio']>['track']>): string {
+  const codec = track.codec === 'opus' ? 'Opus' : track.codec;
+  const rate = track.sampleRate ? `${track.sampleRate / 1000} kHz` : null;
+  const channels =
+    track.channels === 1
+      ? 'mono'
+      : track.channels === 2
+        ? 'stereo'
+        : track.channels
+          ? `${track.channels} channels`
+          : null;
+  return [codec, rate, channels].filter(Boolean).join(', ');
+}

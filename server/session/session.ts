@@ -181,10 +181,18 @@ export class SharingSession extends EventEmitter {
               device: this.audio.state.device.name,
               levelDb: this.audioLevelDb,
               silenced: this.audio.state.silenced,
+              ...this.audioTrack(),
             },
           }
         : {}),
     };
+  }
+
+  /** The stream's audio track (codec, rate, channels) for stats().audio, once the header is out. */
+  private audioTrack(): { track?: { codec: string; sampleRate?: number; channels?: number } } {
+    const track = this.publisher?.header?.tracks.find((t) => t.kind === 'audio');
+    if (!track) return {};
+    return { track: { codec: track.codec, sampleRate: track.sampleRate, channels: track.channels } };
   }
 
   /**
