@@ -63,7 +63,8 @@ export function SoundPicker({ value, onChange, error, level }: SoundPickerProps)
       <Field
         id="audio"
         label="Sound source"
-        hint={listError ? `The sound devices could not be listed: ${listError}` : undefined}
+        // Only when sound is to be shared: with it off, a machine without a sound server needs no word on it.
+        hint={on && listError ? `The sound devices could not be listed: ${listError}` : undefined}
         error={error}
       >
         {(aria) => (
