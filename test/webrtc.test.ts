@@ -145,10 +145,12 @@ describe('mkvcast share seen in Chromium over WebRTC', { timeout: 120_000 }, () 
       [...before],
       'the first page still watches',
     );
-    assert.equal(
-      (await status(base)).dropped,
-      droppedBefore + 1,
-      'dropped for its silence, not ended by a DELETE',
+    // A closed page may still say goodbye in DTLS (a clean end) or go silent (dropped for its silence):
+    // either way without its DELETE. The silent case alone is the crashed tab's test below.
+    const droppedAfter = (await status(base)).dropped;
+    assert.ok(
+      droppedAfter === droppedBefore || droppedAfter === droppedBefore + 1,
+      `dropped went from ${droppedBefore} to ${droppedAfter}`,
     );
     const goneMs = Date.now() - killedAt;
     assert.ok(goneMs < 8000, `dropped after ${goneMs} ms`);
