@@ -9,7 +9,8 @@
  * figure given is the mean over Y, U and V (ffmpeg's "All"). A candidate at a lower frame rate is compared
  * as a viewer sees it: each frame held until the next.
  *
- *   node dist/bench/quality.js [--quick] [--seconds N] [--only terminal,slides] [--candidates a,b]
+ *   node dist/bench/quality.js [--quick] [--seconds N] [--only terminal,slides] [--candidates a,b] [--explore] [--balanced] [--retime]
+ *   node dist/bench/quality.js --latency [--qualities 5000,balanced] [--turns 10] [--rounds 4]
  */
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -131,6 +132,31 @@ export function exploreCandidates(): Candidate[] {
   ];
 }
 
+/** A capped CRF with the VBV buffer given in seconds of the cap (share uses half a second). */
+const cappedBuf = (crf: number, maxKbps: number, bufferSec: number): string[] => [
+  '-crf',
+  String(crf),
+  '-maxrate',
+  `${maxKbps}k`,
+  '-bufsize',
+  `${Math.round(maxKbps * bufferSec)}k`,
+];
+
+/**
+ * Tuning the default for motion: on the video clip it must reach today's medium SSIM at no more than
+ * today's medium bitrate (it sits at the cap there, so the cap and the buffer decide, not the CRF).
+ */
+export function balancedCandidates(): Candidate[] {
+  return [
+    x264('b-crf24-4950', 'CRF 24 capped 4950k, 0.5 s buffer (balanced before)', cappedBuf(24, 4950, 0.5)),
+    x264('b-crf23-4800', 'CRF 23 capped 4800k, 0.5 s buffer', cappedBuf(23, 4800, 0.5)),
+    x264('b-crf24-4800', 'CRF 24 capped 4800k, 0.5 s buffer', cappedBuf(24, 4800, 0.5)),
+    x264('b-crf24-4800-b1', 'CRF 24 capped 4800k, 1 s buffer', cappedBuf(24, 4800, 1)),
+    x264('b-crf23-4650-b1', 'CRF 23 capped 4650k, 1 s buffer', cappedBuf(23, 4650, 1)),
+    x264('b-crf24-4650', 'CRF 24 capped 4650k, 0.5 s buffer', cappedBuf(24, 4650, 0.5)),
+  ];
+}
+
 /** Today's presets, then the new ones. */
 export function presetCandidates(): Candidate[] {
   return [
@@ -163,8 +189,8 @@ async function measureOne(
   candidate: Candidate,
   seconds: number,
   dir: string,
+  source = clipPath(clip),
 ): Promise<QualityRow> {
-  const source = clipPath(clip);
   const encoded = path.join(dir, `${clip}-${candidate.name}.mkv`);
   const timing = path.join(dir, 'time.txt');
   const encode = await runToExit(
@@ -231,11 +257,48 @@ async function measureOne(
   };
 }
 
+/** The clip's captured frames one after another at the clip's frame rate, still lossless. */
+async function retimed(clip: ClipName, seconds: number, dir: string): Promise<string> {
+  const out = path.join(dir, `${clip}-retimed.mkv`);
+  const result = await runToExit(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-i',
+      clipPath(clip),
+      '-vf',
+      `setpts=N/${CLIP_FPS}/TB`,
+      '-r',
+      String(CLIP_FPS),
+      '-t',
+      String(seconds),
+      '-c:v',
+      'libx264rgb',
+      '-qp',
+      '0',
+      '-preset',
+      'ultrafast',
+      out,
+    ],
+    { timeoutMs: 600_000 },
+  );
+  if (result.code !== 0) throw new Error(`retiming ${clip} failed: ${result.stderr}`);
+  return out;
+}
+
 export async function benchQuality(options: {
   seconds: number;
   clips: readonly ClipName[];
   candidates: Candidate[];
   onRow?: (row: QualityRow) => void;
+  /**
+   * Every captured frame in turn at 30 fps: a recording on a busy machine loses frames, and a lost frame is
+   * held, which makes motion cheaper than it is. Retimed (losslessly), every frame is new again.
+   */
+  retime?: boolean;
 }): Promise<QualityRow[]> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'mkvcast-quality-'));
   const rows: QualityRow[] = [];
@@ -244,8 +307,9 @@ export async function benchQuality(options: {
       await stat(clipPath(clip)).catch(() => {
         throw new Error(`${clipPath(clip)} is missing: make the test set first (node dist/bench/testset.js)`);
       });
+      const source = options.retime ? await retimed(clip, options.seconds, dir) : clipPath(clip);
       for (const candidate of options.candidates) {
-        const row = await measureOne(clip, candidate, options.seconds, dir);
+        const row = await measureOne(clip, candidate, options.seconds, dir, source);
         rows.push(row);
         options.onRow?.(row);
       }
@@ -407,13 +471,40 @@ export async function benchPresetLatency(
   return qualities.map((quality) => ({ quality, latency: summarise(samples.get(quality) ?? []) }));
 }
 
+/** Each quality's median against the first one's (today's medium): the "within 5%" goal is ratio ≤ 1.05. */
+export function latencyRatios(rows: LatencyRow[]): { quality: string; p50Ms: number; ratio: number }[] {
+  const base = rows[0]?.latency.p50Ms ?? 0;
+  return rows.map((r) => ({
+    quality: r.quality,
+    p50Ms: r.latency.p50Ms,
+    ratio: Math.round((r.latency.p50Ms / Math.max(1, base)) * 1000) / 1000,
+  }));
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--latency')) {
+  // Interleaved A B A B …: `--turns` turns of `--rounds` samples each, the qualities taking turns, so a
+  // busy spell on the machine falls on all of them alike. The first quality is the baseline.
+  const { values } = parseArgs({
+    strict: false,
+    options: {
+      quick: { type: 'boolean' },
+      qualities: { type: 'string' },
+      turns: { type: 'string' },
+      rounds: { type: 'string' },
+    },
+  });
+  const quick = values.quick === true;
+  const qualities =
+    typeof values.qualities === 'string'
+      ? values.qualities.split(',')
+      : ['5000', 'text', 'balanced', 'motion'];
   const rows = await benchPresetLatency(
-    ['5000', 'text', 'balanced', 'motion'],
-    process.argv.includes('--quick') ? 5 : 10,
-    process.argv.includes('--quick') ? 1 : 3,
+    qualities,
+    Number(values.rounds ?? (quick ? 5 : 10)),
+    Number(values.turns ?? (quick ? 1 : 3)),
   );
   console.log(JSON.stringify(rows));
+  console.log(JSON.stringify(latencyRatios(rows)));
 } else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
@@ -422,10 +513,16 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes(
       only: { type: 'string' },
       candidates: { type: 'string' },
       explore: { type: 'boolean' },
+      balanced: { type: 'boolean' },
+      retime: { type: 'boolean' },
       latency: { type: 'boolean' },
     },
   });
-  const all = [...presetCandidates(), ...(values.explore ? exploreCandidates() : [])];
+  const all = [
+    ...presetCandidates(),
+    ...(values.explore ? exploreCandidates() : []),
+    ...(values.balanced ? balancedCandidates() : []),
+  ];
   const wanted = values.candidates?.split(',');
   const candidates = wanted ? all.filter((c) => wanted.includes(c.name)) : all;
   const clips = (values.only?.split(',') ?? CLIP_NAMES) as ClipName[];
@@ -434,6 +531,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes(
     seconds,
     clips,
     candidates,
+    retime: values.retime,
     onRow: (r) => console.error(JSON.stringify(r)),
   });
   console.log(qualityTable(rows));

@@ -187,6 +187,11 @@ describe('the app window: a window, a region, pause', { timeout: 120_000 }, () =
     const banner = page.getByText('Paused: viewers see a “Paused” card, and nothing of the screen.');
     await banner.waitFor({ timeout: 10_000 });
     assert.equal(session.paused, true);
+    // The line next to Start/Stop says Paused, not "Live for".
+    await page
+      .getByRole('status')
+      .getByText(/^Paused \(sharing for \d+:\d\d\), viewers see the card$/)
+      .waitFor();
     assert.equal(
       await page.getByRole('button', { name: 'Resume sharing' }).getAttribute('aria-pressed'),
       'true',
@@ -206,6 +211,10 @@ describe('the app window: a window, a region, pause', { timeout: 120_000 }, () =
     await page.getByRole('button', { name: 'Resume sharing' }).click();
     await page.getByRole('button', { name: 'Pause sharing' }).waitFor({ timeout: 10_000 });
     await banner.waitFor({ state: 'detached' });
+    await page
+      .getByRole('status')
+      .getByText(/^Live for \d+:\d\d$/)
+      .waitFor();
     assert.equal(session.paused, false);
     const sentAtResume = session.viewers()[0]?.bytesSent ?? 0;
     await waitFor(

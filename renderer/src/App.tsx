@@ -153,6 +153,7 @@ export function App(): ReactElement {
         state={state}
         uptimeSec={session.stats.uptimeSec}
         busy={busy}
+        paused={paused}
         onStart={() => void start()}
         onStop={() => request(() => api().stop())}
       />

@@ -7,12 +7,21 @@ export interface ShareButtonProps {
   uptimeSec: number;
   /** Saving the settings before a start is under way. */
   busy: boolean;
+  /** Sharing is paused: viewers see the "Paused" card, so the line must not say "Live". */
+  paused?: boolean;
   onStart: () => void;
   onStop: () => void;
 }
 
 /** The one button, and a line saying what the session is doing. */
-export function ShareButton({ state, uptimeSec, busy, onStart, onStop }: ShareButtonProps): ReactElement {
+export function ShareButton({
+  state,
+  uptimeSec,
+  busy,
+  paused = false,
+  onStart,
+  onStop,
+}: ShareButtonProps): ReactElement {
   const running = state.kind === 'live' || state.kind === 'restarting';
   const label = busy
     ? 'Starting…'
@@ -31,7 +40,10 @@ export function ShareButton({ state, uptimeSec, busy, onStart, onStop }: ShareBu
         {label}
       </button>
       <p className="share-status" role="status">
-        {state.kind === 'live' && `Live for ${formatDuration(uptimeSec)}`}
+        {state.kind === 'live' &&
+          (paused
+            ? `Paused (sharing for ${formatDuration(uptimeSec)}), viewers see the card`
+            : `Live for ${formatDuration(uptimeSec)}`)}
         {state.kind === 'restarting' &&
           `Restarting… ${state.reason}${state.attempt > 1 ? ` (attempt ${state.attempt})` : ''}`}
         {state.kind === 'idle' && 'Not sharing.'}

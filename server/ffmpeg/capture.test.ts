@@ -87,6 +87,26 @@ describe('captureArgs', () => {
     assert.equal(bitrateKbps(2500, 1920, 1080, 30), 2500);
   });
 
+  it('the default (balanced) is CRF 24 under 4800k at 1080p30 with a 1 s buffer (chosen by bench/quality.ts)', () => {
+    assert.equal(bitrateKbps('balanced', 1920, 1080, 30), 4800);
+    const args = encodeArgs(
+      { ...settings, fps: 30, quality: 'balanced' },
+      { ...screen, width: 1920, height: 1080 },
+      'libx264',
+    );
+    assert.equal(after(args, '-crf'), '24');
+    assert.equal(after(args, '-maxrate'), '4800k');
+    assert.equal(after(args, '-bufsize'), '4800k');
+    // The other presets keep half a second, as CBR does.
+    const text = encodeArgs(
+      { ...settings, fps: 30, quality: 'text' },
+      { ...screen, width: 1920, height: 1080 },
+      'libx264',
+    );
+    assert.equal(after(text, '-bufsize'), `${Math.round(bitrateKbps('text', 1920, 1080, 30) / 2)}k`);
+    assert.equal(after(encodeArgs({ ...settings, quality: 3000 }, screen, 'libx264'), '-bufsize'), '1500k');
+  });
+
   it('a preset is constant quality under a cap; a number is constant bitrate', () => {
     const preset = encodeArgs({ ...settings, fps: 30, quality: 'text' }, screen, 'libx264');
     assert.ok(preset.includes('-crf') && !preset.includes('-b:v'));

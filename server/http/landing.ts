@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TrackSummary } from '../api.js';
+import { avcProfile } from '../matroska/avc-profile.js';
 
 /**
  * Keeps the page's player (<video>, or <audio> for a stream without a picture) near the live edge. Left alone, Chromium sits 2–2.6 s behind a live
@@ -189,7 +190,8 @@ export interface LandingInput {
   streamUrl: string;
   /** The stream path relative to the page, e.g. `live.mkv`. */
   streamPath: string;
-  tracks: TrackSummary[];
+  /** With CodecPrivate when the header gave it (H.264's avcC tells the profile: 4:4:4 is not for browsers). */
+  tracks: (TrackSummary & { codecPrivate?: Buffer })[];
   live: boolean;
   /**
    * WebRTC: the WHEP path relative to the page (`whep`), or null when this server has none; `webrtcUnsupported`
@@ -199,11 +201,19 @@ export interface LandingInput {
   webrtcUnsupported?: string | null;
 }
 
+/** The H.264 profile's name when browsers cannot play it (High 4:4:4 and the like), else null. */
+function unplayableProfile(video: (TrackSummary & { codecPrivate?: Buffer }) | undefined): string | null {
+  if (video?.codec !== 'h264') return null;
+  const profile = avcProfile(video.codecPrivate);
+  return profile && !profile.browserPlayable ? profile.name : null;
+}
+
 export function landingPage(input: LandingInput): string {
   const url = escapeHtml(input.streamUrl);
   const video = input.tracks.find((t) => t.kind === 'video');
   const audio = input.tracks.find((t) => t.kind === 'audio');
-  const playable = !video || BROWSER_VIDEO_CODECS.has(video.codec);
+  const profile = unplayableProfile(video);
+  const playable = (!video || BROWSER_VIDEO_CODECS.has(video.codec)) && !profile;
   // Before the input's header, tracks are unknown: a <video> then, which plays sound too.
   const soundOnly = !video && audio !== undefined;
   const commands = [
@@ -230,7 +240,9 @@ export function landingPage(input: LandingInput): string {
 ${transport}
 ${soundBar}
 <p id="player-note" aria-live="polite">${input.live ? '' : 'Waiting for the stream to start…'}</p>`
-    : `<p class="note">This stream is ${escapeHtml(video?.codec.toUpperCase() ?? '')}, which browsers do not play from a live stream. Open the link in VLC or mpv instead.</p>`;
+    : profile
+      ? `<p class="note" id="profile-note">This stream is H.264 ${escapeHtml(profile)}, which browsers cannot play (the sender chose the sharpest text, in full-colour 4:4:4). Open the link in VLC or mpv instead.</p>`
+      : `<p class="note">This stream is ${escapeHtml(video?.codec.toUpperCase() ?? '')}, which browsers do not play from a live stream. Open the link in VLC or mpv instead.</p>`;
   return `<!doctype html>
 <html lang="en">
 <head>
