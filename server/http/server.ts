@@ -8,6 +8,7 @@ import { corsHeaders, preflightHeaders } from './cors.js';
 import { listenError } from './errors.js';
 import { LANDING_CSP, landingPage } from './landing.js';
 import { linkHost } from './links.js';
+import { plainAnswer, SECURITY_HEADERS } from './plain.js';
 import { clientName } from './user-agent.js';
 import type { WhepEndpoint } from '../webrtc/whep.js';
 import { serveWhep } from './whep-route.js';
@@ -55,7 +56,6 @@ export interface IngestHook {
   handle(req: IncomingMessage, res: ServerResponse): void;
 }
 
-const SECURITY_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' };
 const ALLOW = 'GET, HEAD';
 const RETRY_AFTER_SEC = 5;
 export const DEFAULT_MAX_VIEWERS_PER_ADDRESS = 8;
@@ -219,7 +219,7 @@ export class StreamServer {
   private ingest(req: IncomingMessage, res: ServerResponse): void {
     if (req.method !== 'PUT' && req.method !== 'POST') {
       res.setHeader('Allow', 'PUT, POST');
-      return this.plain(res, 405, `Method ${req.method} is not allowed here; push with PUT (or POST).\n`);
+      return plainAnswer(res, 405, `Method ${req.method} is not allowed here; push with PUT (or POST).\n`);
     }
     // A request pipelined behind the pushed body could never be answered: handle() closes it.
     this.streaming.add(req.socket);
@@ -233,11 +233,11 @@ export class StreamServer {
       return void req.socket.destroy();
     }
     if (req.httpVersionMajor !== 1) {
-      return this.plain(res, 505, 'Only HTTP/1.0 and HTTP/1.1 are spoken here.\n');
+      return plainAnswer(res, 505, 'Only HTTP/1.0 and HTTP/1.1 are spoken here.\n');
     }
     if (this.isIngest(req.url ?? '/')) return this.ingest(req, res);
     const route = this.route(req.url ?? '/');
-    if (!route) return this.plain(res, 404, 'Not found.\n');
+    if (!route) return plainAnswer(res, 404, 'Not found.\n');
     if (route === 'whep') return this.whep(req, res);
     const cors = this.options.cors ?? null;
     if (req.method === 'OPTIONS' && cors && req.headers.origin === cors) {
@@ -246,7 +246,7 @@ export class StreamServer {
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', ALLOW);
-      return this.plain(res, 405, `Method ${req.method} is not allowed here; use GET.\n`);
+      return plainAnswer(res, 405, `Method ${req.method} is not allowed here; use GET.\n`);
     }
     switch (route) {
       case 'redirect':
@@ -259,25 +259,6 @@ export class StreamServer {
       case 'stream':
         return this.stream(req, res);
     }
-  }
-
-  private plain(
-    res: ServerResponse,
-    status: number,
-    body: string,
-    extra: Record<string, string | number> = {},
-  ): void {
-    res.writeHead(status, {
-      ...SECURITY_HEADERS,
-      ...extra,
-      // A refused request may come with a body nobody will read (POST with a large Content-Length):
-      // closing the connection frees it now rather than after reading the body or a keep-alive timeout.
-      ...(status >= 400 ? { Connection: 'close' } : {}),
-      'Content-Type': 'text/plain; charset=utf-8',
-      'Content-Length': Buffer.byteLength(body),
-      'Cache-Control': 'no-store',
-    });
-    res.end(res.req.method === 'HEAD' ? undefined : body);
   }
 
   private sendStatus(req: IncomingMessage, res: ServerResponse): void {
@@ -338,7 +319,7 @@ export class StreamServer {
     // live stream cannot be served; a Range header we cannot parse is ignored, as RFC 9110 says.
     const range = req.headers.range;
     if (range && /^bytes=\d*-\d*$/.test(range.trim()) && range.trim() !== 'bytes=0-') {
-      return this.plain(
+      return plainAnswer(
         res,
         416,
         'This is a live stream: only the whole stream (bytes=0-) can be requested.\n',
@@ -347,7 +328,7 @@ export class StreamServer {
         },
       );
     }
-    if (publisher.isEnded) return this.plain(res, 410, 'The stream has ended.\n');
+    if (publisher.isEnded) return plainAnswer(res, 410, 'The stream has ended.\n');
     if (req.method === 'HEAD') {
       res.writeHead(200, {
         ...SECURITY_HEADERS,
@@ -360,12 +341,12 @@ export class StreamServer {
     const address = remoteAddress(req.socket);
     const refused = this.refusal(address);
     if (refused) {
-      return this.plain(res, 503, refused + '\n', { 'Retry-After': RETRY_AFTER_SEC });
+      return plainAnswer(res, 503, refused + '\n', { 'Retry-After': RETRY_AFTER_SEC });
     }
     const overBudget = this.options.outputs?.refusal() ?? null;
     if (overBudget) {
       this.refusedCount += 1;
-      return this.plain(res, 503, overBudget, { 'Retry-After': RETRY_AFTER_SEC });
+      return plainAnswer(res, 503, overBudget, { 'Retry-After': RETRY_AFTER_SEC });
     }
     const socket = req.socket;
     // HTTP/1.1 gets a chunked body so that the end of the stream is a clean end, not a cut connection.

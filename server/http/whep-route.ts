@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebRtcError } from '../webrtc/errors.js';
 import { MAX_OFFER_BYTES } from '../webrtc/offer.js';
 import type { WhepEndpoint } from '../webrtc/whep.js';
+import { plainAnswer } from './plain.js';
 import { clientName } from './user-agent.js';
 
 export interface WhepRouteContext {
@@ -37,22 +38,6 @@ function cors(origin: string | null): Record<string, string> {
         Vary: 'Origin',
       }
     : {};
-}
-
-function plain(
-  res: ServerResponse,
-  status: number,
-  body: string,
-  extra: Record<string, string | number> = {},
-): void {
-  res.writeHead(status, {
-    ...HEADERS,
-    ...extra,
-    ...(status >= 400 ? { Connection: 'close' } : {}),
-    'Content-Type': 'text/plain; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-  });
-  res.end(body);
 }
 
 /** HTTP status for each WebRTC error a WHEP request can meet. */
@@ -87,17 +72,22 @@ export function serveWhep(req: IncomingMessage, res: ServerResponse, ctx: WhepRo
   }
   if (ctx.session !== null) {
     if (req.method !== 'DELETE') {
-      return plain(res, 405, `Method ${req.method} is not allowed on a WHEP session; end it with DELETE.\n`, {
-        Allow: allow,
-      });
+      return plainAnswer(
+        res,
+        405,
+        `Method ${req.method} is not allowed on a WHEP session; end it with DELETE.\n`,
+        {
+          Allow: allow,
+        },
+      );
     }
     if (!ctx.endpoint.end(ctx.session))
-      return plain(res, 404, 'No such WHEP session (it ended, or never was).\n', cors(ctx.corsOrigin));
+      return plainAnswer(res, 404, 'No such WHEP session (it ended, or never was).\n', cors(ctx.corsOrigin));
     res.writeHead(200, { ...HEADERS, ...cors(ctx.corsOrigin), 'Content-Length': 0 });
     return void res.end();
   }
   if (req.method !== 'POST') {
-    return plain(res, 405, `Method ${req.method} is not allowed here; POST an SDP offer (WHEP).\n`, {
+    return plainAnswer(res, 405, `Method ${req.method} is not allowed here; POST an SDP offer (WHEP).\n`, {
       Allow: allow,
     });
   }
@@ -106,7 +96,7 @@ export function serveWhep(req: IncomingMessage, res: ServerResponse, ctx: WhepRo
     .trim()
     .toLowerCase();
   if (type !== 'application/sdp') {
-    return plain(
+    return plainAnswer(
       res,
       415,
       `The offer must be sent as Content-Type: application/sdp (got "${type || 'none'}").\n`,
@@ -115,13 +105,13 @@ export function serveWhep(req: IncomingMessage, res: ServerResponse, ctx: WhepRo
   }
   const refused = ctx.refusal(ctx.address);
   if (refused)
-    return plain(res, 503, refused + '\n', { 'Retry-After': RETRY_AFTER_SEC, ...cors(ctx.corsOrigin) });
+    return plainAnswer(res, 503, refused + '\n', { 'Retry-After': RETRY_AFTER_SEC, ...cors(ctx.corsOrigin) });
   // From here until the viewer is attached (or the offer fails) this request holds a place under the caps.
   const release = ctx.endpoint.reserve(ctx.address);
   res.once('close', release);
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_OFFER_BYTES) {
-    return plain(
+    return plainAnswer(
       res,
       413,
       `The offer is ${declared} bytes, over the ${MAX_OFFER_BYTES}-byte limit.\n`,
@@ -135,7 +125,7 @@ export function serveWhep(req: IncomingMessage, res: ServerResponse, ctx: WhepRo
     size += chunk.length;
     if (size > MAX_OFFER_BYTES && !done) {
       done = true;
-      plain(res, 413, `The offer is over the ${MAX_OFFER_BYTES}-byte limit.\n`, cors(ctx.corsOrigin));
+      plainAnswer(res, 413, `The offer is over the ${MAX_OFFER_BYTES}-byte limit.\n`, cors(ctx.corsOrigin));
       req.destroy();
       return;
     }
@@ -170,9 +160,14 @@ export function serveWhep(req: IncomingMessage, res: ServerResponse, ctx: WhepRo
       .catch((error: unknown) => {
         release();
         if (error instanceof WebRtcError) {
-          return plain(res, statusOf(error), `${error.message} ${error.fix}\n`, cors(ctx.corsOrigin));
+          return plainAnswer(res, statusOf(error), `${error.message} ${error.fix}\n`, cors(ctx.corsOrigin));
         }
-        plain(res, 500, `The WebRTC session could not be made: ${String(error)}\n`, cors(ctx.corsOrigin));
+        plainAnswer(
+          res,
+          500,
+          `The WebRTC session could not be made: ${String(error)}\n`,
+          cors(ctx.corsOrigin),
+        );
       });
   });
 }
