@@ -319,6 +319,26 @@ export function muxArgs(fps: number): string[] {
   ];
 }
 
+/** What every capture command starts with: errors only, progress on stderr, no input buffering. */
+export const CAPTURE_PREAMBLE: readonly string[] = [
+  '-hide_banner',
+  '-loglevel',
+  'error',
+  '-stats_period',
+  '1',
+  '-progress',
+  'pipe:2',
+  '-nostats',
+  '-fflags',
+  'nobuffer',
+  // No probing of the grabber: it states its size and rate itself. Probing held the first frame back
+  // ~1 s, and under load guessed the frame rate from jittery timestamps (30, 45, 60 fps for 15).
+  '-probesize',
+  '32',
+  '-analyzeduration',
+  '0',
+];
+
 /** The whole ffmpeg command line for sharing a screen, with sound from `audio` (audio.ts) when given. */
 export function captureArgs(
   settings: Settings,
@@ -327,22 +347,7 @@ export function captureArgs(
   audio: AudioSource | null = null,
 ): string[] {
   return [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-stats_period',
-    '1',
-    '-progress',
-    'pipe:2',
-    '-nostats',
-    '-fflags',
-    'nobuffer',
-    // No probing of the grabber: it states its size and rate itself. Probing held the first frame back
-    // ~1 s, and under load guessed the frame rate from jittery timestamps (30, 45, 60 fps for 15).
-    '-probesize',
-    '32',
-    '-analyzeduration',
-    '0',
+    ...CAPTURE_PREAMBLE,
     ...(audio ? audioClockArgs(target.platform, audio) : []),
     ...grabArgs(target, settings.fps),
     ...(audio ? audioInputArgs(target.platform, audio, settings.fps) : []),

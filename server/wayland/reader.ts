@@ -5,7 +5,7 @@
  * mux builders), so one frame a cluster, splicing on restart and sound stay the same.
  */
 import type { ScreenInfo, Settings } from '../api.js';
-import { encodeArgs, muxArgs } from '../ffmpeg/capture.js';
+import { CAPTURE_PREAMBLE, encodeArgs, muxArgs } from '../ffmpeg/capture.js';
 
 /** The fd number the PipeWire connection has in the reader (the 4th entry of spawn's stdio). */
 export const PIPEWIRE_FD_IN_CHILD = 3;
@@ -81,20 +81,7 @@ export function rawFramesInputArgs(width: number, height: number, fps: number): 
 /** The whole ffmpeg command line for a Wayland screen (the same shape as captureArgs for x11grab). */
 export function portalCaptureArgs(settings: Settings, screen: ScreenInfo, encoder: string): string[] {
   return [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-stats_period',
-    '1',
-    '-progress',
-    'pipe:2',
-    '-nostats',
-    '-fflags',
-    'nobuffer',
-    '-probesize',
-    '32',
-    '-analyzeduration',
-    '0',
+    ...CAPTURE_PREAMBLE,
     ...rawFramesInputArgs(screen.width, screen.height, settings.fps),
     ...encodeArgs(settings, screen, encoder),
     '-r',
