@@ -320,7 +320,14 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
     await page.getByText(url, { exact: true }).waitFor();
     await page.getByRole('button', { name: `Copy link ${url}` }).click();
     await waitFor('the link copied', () => copied.includes(url));
-    await page.getByRole('img', { name: `QR code for ${url}` }).waitFor();
+    // The page beside the stream: what a browser or a phone (the QR code) opens.
+    const pageUrl = url.replace(/live\.mkv$/, '');
+    await page.getByRole('img', { name: `QR code for ${pageUrl}` }).waitFor();
+    await page.getByText(pageUrl, { exact: true }).waitFor();
+    await page.getByText(/Any browser opens the page link, phones included/).waitFor();
+    const landing = await fetch(pageUrl);
+    assert.equal(landing.status, 200);
+    assert.match(await landing.text(), /whep/, 'the page plays over WebRTC');
     await page.getByText(`mpv --profile=low-latency --untimed ${url}`, { exact: true }).waitFor();
     await page.getByText(`vlc ${url}`, { exact: true }).waitFor();
     await waitFor(

@@ -15,18 +15,21 @@ export function LinksPanel({ links, stats }: LinksPanelProps): ReactElement {
   const [qr, setQr] = useState<string | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
   const url = links[Math.min(selected, links.length - 1)]?.url ?? '';
+  // The landing page beside the stream: any browser, phones included, plays it (over WebRTC where it
+  // can). The QR code carries it, since a phone is what scans one.
+  const pageUrl = url.replace(/live\.mkv$/, '');
 
   useEffect(() => {
     let current = true;
-    if (!url) return;
-    QRCode.toDataURL(url, { margin: 2, width: 200, errorCorrectionLevel: 'M' }).then(
+    if (!pageUrl) return;
+    QRCode.toDataURL(pageUrl, { margin: 2, width: 200, errorCorrectionLevel: 'M' }).then(
       (data) => current && setQr(data),
       () => current && setQr(null),
     );
     return () => {
       current = false;
     };
-  }, [url]);
+  }, [pageUrl]);
 
   const copy = (text: string): void => {
     void api()
@@ -34,6 +37,7 @@ export function LinksPanel({ links, stats }: LinksPanelProps): ReactElement {
       .then(() => setCopied(text));
   };
   const commands = [
+    { player: 'Browser', text: pageUrl },
     { player: 'VLC', text: `vlc ${url}` },
     { player: 'mpv', text: `mpv --profile=low-latency --untimed ${url}` },
   ];
@@ -65,7 +69,7 @@ export function LinksPanel({ links, stats }: LinksPanelProps): ReactElement {
         ))}
       </ul>
       <div className="open-with">
-        {qr && <img className="qr" src={qr} width={200} height={200} alt={`QR code for ${url}`} />}
+        {qr && <img className="qr" src={qr} width={200} height={200} alt={`QR code for ${pageUrl}`} />}
         <div className="commands">
           {commands.map(({ player, text }) => (
             <div key={player} className="command">
@@ -76,6 +80,10 @@ export function LinksPanel({ links, stats }: LinksPanelProps): ReactElement {
               </button>
             </div>
           ))}
+          <p className="hint">
+            Any browser opens the page link, phones included: it plays over WebRTC, about a tenth of a second
+            behind, where the stream allows. The QR code is that link.
+          </p>
           <dl className="stats" aria-label="Live stream">
             <div>
               <dt>Frame rate</dt>
