@@ -5,12 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { WindowInfo } from '../server/windows.js';
 import { listX11Screens } from '../server/screens.js';
 import { SharingSession } from '../server/session/session.js';
@@ -18,17 +17,14 @@ import { DEFAULT_SETTINGS, newToken } from '../server/settings.js';
 import { listX11Windows } from '../server/windows.js';
 import { AppController } from '../electron/controller.js';
 import { windowChoices } from '../electron/windows.js';
-import { bridgeController } from '../support/app-bridge.js';
-import { launchChromium } from '../support/browser.js';
+import { ensureRendererBuilt, openAppWindow, type AppWindow } from '../support/app-window.js';
 import { freePort } from '../support/ports.js';
 import { killAll, runToExit, spawnTracked, waitFor } from '../support/processes.js';
-import { serveDirectory, type StaticServer } from '../support/static-server.js';
 import { withX11Thumbnails, x11WindowThumbnail } from '../support/thumbnails.js';
 import { videoSize } from '../support/viewers.js';
 import { startXvfb, type Xvfb } from '../support/xvfb.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const RENDERER = join(ROOT, 'renderer', 'dist');
 const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
 const TITLE = 'Notes — draft';
 
@@ -58,8 +54,7 @@ async function screenshots(page: Page, name: string): Promise<void> {
 
 describe('the app window: a window, a region, pause', { timeout: 120_000 }, () => {
   let xvfb: Xvfb;
-  let site: StaticServer;
-  let browser: Browser;
+  let appWindow: AppWindow | undefined;
   let page: Page;
   let session: SharingSession;
   let controller: AppController;
@@ -68,14 +63,7 @@ describe('the app window: a window, a region, pause', { timeout: 120_000 }, () =
   const pageErrors: string[] = [];
 
   before(async () => {
-    if (!existsSync(join(RENDERER, 'index.html'))) {
-      const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-      const config = join(ROOT, 'renderer', 'vite.config.ts');
-      const build = await runToExit(process.execPath, [vite, 'build', '--config', config], {
-        timeoutMs: 60_000,
-      });
-      assert.equal(build.code, 0, `vite build failed: ${build.stderr}`);
-    }
+    await ensureRendererBuilt();
     await mkdir(SCREENSHOTS, { recursive: true });
     xvfb = await startXvfb([{ width: 640, height: 360 }]);
     await xvfb.paint('#ff0000');
@@ -109,23 +97,14 @@ describe('the app window: a window, a region, pause', { timeout: 120_000 }, () =
       persist: async () => undefined,
       copyText: () => undefined,
     });
-    site = await serveDirectory(RENDERER);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 900, height: 1000 } });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-    await bridgeController(page, controller);
-    await page.goto(site.url);
+    appWindow = await openAppWindow(controller, { width: 900, height: 1000 }, pageErrors);
+    page = appWindow.page;
   });
 
   after(async () => {
-    await page?.close().catch(() => {});
-    await browser?.close();
+    await appWindow?.close();
     controller?.close();
     await session?.stop();
-    await site?.close();
     await killAll();
     await xvfb?.stop();
   });

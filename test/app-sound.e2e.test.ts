@@ -7,27 +7,23 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { SessionStats, Settings } from '../server/api.js';
 import { SharingSession } from '../server/session/session.js';
 import { DEFAULT_SETTINGS, newToken } from '../server/settings.js';
 import { AppController } from '../electron/controller.js';
-import { bridgeController } from '../support/app-bridge.js';
-import { launchChromium } from '../support/browser.js';
+import { ensureRendererBuilt, openAppWindow, type AppWindow } from '../support/app-window.js';
 import { freePort } from '../support/ports.js';
-import { killAll, runToExit, waitFor } from '../support/processes.js';
+import { killAll, waitFor } from '../support/processes.js';
 import { MIC, MIC_SINK, startPulse, type Pulse } from '../support/pulse.js';
-import { serveDirectory, type StaticServer } from '../support/static-server.js';
 import { startXvfb, type Xvfb } from '../support/xvfb.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const RENDERER = join(ROOT, 'renderer', 'dist');
 const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
 
 async function screenshots(page: Page, name: string): Promise<void> {
@@ -44,8 +40,7 @@ describe(
   () => {
     let xvfb: Xvfb;
     let pulse: Pulse;
-    let site: StaticServer;
-    let browser: Browser;
+    let appWindow: AppWindow | undefined;
     let page: Page;
     let session: SharingSession;
     let controller: AppController;
@@ -56,14 +51,7 @@ describe(
     const levels: NonNullable<SessionStats['audio']>[] = [];
 
     before(async () => {
-      if (!existsSync(join(RENDERER, 'index.html'))) {
-        const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-        const config = join(ROOT, 'renderer', 'vite.config.ts');
-        const build = await runToExit(process.execPath, [vite, 'build', '--config', config], {
-          timeoutMs: 60_000,
-        });
-        assert.equal(build.code, 0, `vite build failed: ${build.stderr}`);
-      }
+      await ensureRendererBuilt();
       await mkdir(SCREENSHOTS, { recursive: true });
       [xvfb, pulse] = await Promise.all([startXvfb([{ width: 320, height: 240 }]), startPulse()]);
       await xvfb.paint('#3366cc');
@@ -90,23 +78,14 @@ describe(
         persist: async (settings) => void saved.push(settings),
         copyText: () => undefined,
       });
-      site = await serveDirectory(RENDERER);
-      browser = await launchChromium();
-      page = await browser.newPage({ viewport: { width: 900, height: 1000 } });
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      page.on('console', (message) => {
-        if (message.type() === 'error') pageErrors.push(message.text());
-      });
-      await bridgeController(page, controller);
-      await page.goto(site.url);
+      appWindow = await openAppWindow(controller, { width: 900, height: 1000 }, pageErrors);
+      page = appWindow.page;
     });
 
     after(async () => {
-      await page?.close().catch(() => {});
-      await browser?.close();
+      await appWindow?.close();
       controller?.close();
       await session?.stop();
-      await site?.close();
       tone?.kill('SIGKILL');
       await killAll();
       await pulse?.stop();

@@ -4,14 +4,13 @@
  * and a real viewer (ffmpeg) watching the link.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type {
   IpcResult,
   SaveSettingsResult,
@@ -27,18 +26,15 @@ import { AppController } from '../electron/controller.js';
 import { SettingsFile } from '../electron/settings-file.js';
 import { PushList, PushListFile } from '../electron/push-list.js';
 import { startIcecast, type Icecast } from '../support/icecast.js';
-import { bridgeController } from '../support/app-bridge.js';
+import { ensureRendererBuilt, openAppWindow, type AppWindow } from '../support/app-window.js';
 import { COMPACT_WINDOW } from '../electron/close-policy.js';
-import { launchChromium } from '../support/browser.js';
 import { ffmpegPath } from '../support/media.js';
 import { freePort } from '../support/ports.js';
 import { killAll, runToExit, spawnTracked, waitFor } from '../support/processes.js';
-import { serveDirectory, type StaticServer } from '../support/static-server.js';
 import { withX11Thumbnails } from '../support/thumbnails.js';
 import { startXvfb, type Xvfb } from '../support/xvfb.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const RENDERER = join(ROOT, 'renderer', 'dist');
 const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
 
 /** Another program on a port: the squatter of the port-in-use test. */
@@ -60,8 +56,7 @@ async function screenshots(page: Page, name: string): Promise<void> {
 
 describe('the app window, driving a real sharing session', { timeout: 120_000 }, () => {
   let xvfb: Xvfb;
-  let site: StaticServer;
-  let browser: Browser;
+  let appWindow: AppWindow | undefined;
   let page: Page;
   let session: SharingSession;
   let controller: AppController;
@@ -84,14 +79,7 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
   let icecast: Icecast;
 
   before(async () => {
-    if (!existsSync(join(RENDERER, 'index.html'))) {
-      const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-      const config = join(ROOT, 'renderer', 'vite.config.ts');
-      const build = await runToExit(process.execPath, [vite, 'build', '--config', config], {
-        timeoutMs: 60_000,
-      });
-      assert.equal(build.code, 0, `vite build failed: ${build.stderr}`);
-    }
+    await ensureRendererBuilt();
     await mkdir(SCREENSHOTS, { recursive: true });
     xvfb = await startXvfb([{ width: 640, height: 360 }]);
     await xvfb.paint('#3366cc');
@@ -127,23 +115,14 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
         apply: (urls) => session.setPushes(urls),
       }),
     });
-    site = await serveDirectory(RENDERER);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 900, height: 900 } });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-    await bridgeController(page, controller);
-    await page.goto(site.url);
+    appWindow = await openAppWindow(controller, { width: 900, height: 900 }, pageErrors);
+    page = appWindow.page;
   });
 
   after(async () => {
-    await page?.close().catch(() => {});
-    await browser?.close();
+    await appWindow?.close();
     controller?.close();
     await session?.stop();
-    await site?.close();
     await icecast?.stop();
     await killAll();
     await xvfb?.stop();
