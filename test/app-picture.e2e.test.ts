@@ -23,6 +23,7 @@ import { killAll, runToExit, spawnTracked, waitFor } from '../support/processes.
 import { withX11Thumbnails, x11WindowThumbnail } from '../support/thumbnails.js';
 import { videoSize } from '../support/viewers.js';
 import { startXvfb, type Xvfb } from '../support/xvfb.js';
+import { averagePixel } from '../support/pixels.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
@@ -30,19 +31,6 @@ const TITLE = 'Notes — draft';
 
 const near = (pixel: number[], colour: number[]): boolean =>
   pixel.every((v, i) => Math.abs(v - colour[i]) < 40);
-
-/** One frame (the 4th) of the stream at `url`, averaged to one RGB pixel. */
-async function averagePixel(url: string): Promise<number[]> {
-  const frame = await runToExit(
-    'ffmpeg',
-    [
-      ...['-v', 'error', '-i', url, '-vf', 'select=gte(n\\,3),scale=1:1', '-frames:v', '1'],
-      ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
-    ],
-    { timeoutMs: 15_000 },
-  );
-  return [...frame.stdout];
-}
 
 async function screenshots(page: Page, name: string): Promise<void> {
   for (const colorScheme of ['light', 'dark'] as const) {

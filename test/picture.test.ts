@@ -12,33 +12,10 @@ import { freePort } from '../support/ports.js';
 import { killAll, runToExit, spawnTracked, waitFor } from '../support/processes.js';
 import { videoSize } from '../support/viewers.js';
 import { startXvfb, type Xvfb } from '../support/xvfb.js';
+import { averagePixel } from '../support/pixels.js';
 
 const near = (pixel: number[], colour: number[]): boolean =>
   pixel.every((v, i) => Math.abs(v - colour[i]) < 40);
-
-/** One frame (the 4th) of the stream at `url`, averaged to one RGB pixel. */
-async function averagePixel(url: string): Promise<number[]> {
-  const frame = await runToExit(
-    'ffmpeg',
-    [
-      '-v',
-      'error',
-      '-i',
-      url,
-      '-vf',
-      'select=gte(n\\,3),scale=1:1',
-      '-frames:v',
-      '1',
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-      '-',
-    ],
-    { timeoutMs: 15_000 },
-  );
-  return [...frame.stdout];
-}
 
 describe('share a region of the screen', { timeout: 60_000 }, () => {
   let xvfb: Xvfb;

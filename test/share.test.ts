@@ -13,44 +13,13 @@ import { childPids, isAlive, killAll, runToExit, spawnTracked, waitFor } from '.
 import { videoSize } from '../support/viewers.js';
 import { startXvfb, type Xvfb } from '../support/xvfb.js';
 import { freePort } from '../support/ports.js';
+import { pixelViewer } from '../support/pixels.js';
 
 const RED = [255, 0, 0];
 const BLUE = [0, 0, 255];
 
 function near(pixel: number[], colour: number[]): boolean {
   return pixel.every((v, i) => Math.abs(v - colour[i]) < 40);
-}
-
-/** A viewer that decodes every frame to one averaged RGB pixel, and remembers when each came. */
-function pixelViewer(
-  url: string,
-  seconds: number,
-): { child: ChildProcess; frames: { atMs: number; rgb: number[] }[] } {
-  const child = spawnTracked('ffmpeg', [
-    '-v',
-    'error',
-    '-i',
-    url,
-    '-t',
-    String(seconds),
-    '-vf',
-    'scale=1:1',
-    '-f',
-    'rawvideo',
-    '-pix_fmt',
-    'rgb24',
-    '-',
-  ]);
-  const frames: { atMs: number; rgb: number[] }[] = [];
-  let pending = Buffer.alloc(0);
-  child.stdout?.on('data', (chunk: Buffer) => {
-    pending = Buffer.concat([pending, chunk]);
-    while (pending.length >= 3) {
-      frames.push({ atMs: Date.now(), rgb: [...pending.subarray(0, 3)] });
-      pending = pending.subarray(3);
-    }
-  });
-  return { child, frames };
 }
 
 /** The video size a viewer of `url` sees, as `W,H`. */

@@ -10,39 +10,13 @@ import { after, before, describe, it } from 'node:test';
 import { freePort } from '../support/ports.js';
 import { childPids, isAlive, killAll, runToExit, spawnTracked, waitFor } from '../support/processes.js';
 import { startWaylandDesktop, type WaylandDesktop } from '../support/wayland.js';
+import { pixelViewer } from '../support/pixels.js';
 
 const RED = [255, 0, 0];
 const GREEN = [0, 255, 0];
 const BLUE = [0, 0, 255];
 const near = (pixel: number[], colour: number[]): boolean =>
   pixel.every((v, i) => Math.abs(v - colour[i]) < 40);
-
-/** A viewer decoding every frame to one averaged RGB pixel, with the time each came. */
-function pixelViewer(url: string): { child: ChildProcess; frames: { atMs: number; rgb: number[] }[] } {
-  const child = spawnTracked('ffmpeg', [
-    '-v',
-    'error',
-    '-i',
-    url,
-    '-vf',
-    'scale=1:1',
-    '-f',
-    'rawvideo',
-    '-pix_fmt',
-    'rgb24',
-    '-',
-  ]);
-  const frames: { atMs: number; rgb: number[] }[] = [];
-  let pending = Buffer.alloc(0);
-  child.stdout?.on('data', (chunk: Buffer) => {
-    pending = Buffer.concat([pending, chunk]);
-    while (pending.length >= 3) {
-      frames.push({ atMs: Date.now(), rgb: [...pending.subarray(0, 3)] });
-      pending = pending.subarray(3);
-    }
-  });
-  return { child, frames };
-}
 
 /** `mkvcast share` on the desktop, as a user types it; resolves with its link once it is live. */
 async function share(
