@@ -195,6 +195,22 @@ describe(
       for (const r of readers) assert.equal(isAlive(r), false, 'every reader stopped with share');
     });
 
+    it('share killed with SIGKILL: its PipeWire reader and encoder are gone within 2 s (no orphan)', async () => {
+      await desktop.setColour('#ff0000');
+      const sharing = await share(desktop);
+      const pid = sharing.child.pid as number;
+      const reader = await waitFor('a reader', () => childNamed(pid, 'gst-launch-1.0'));
+      const encoder = await waitFor('an encoder', () => childNamed(pid, 'ffmpeg'));
+      process.kill(pid, 'SIGKILL');
+      await exited(sharing.child);
+      const killedAt = Date.now();
+      await waitFor('the reader and the encoder to be gone', () => !isAlive(reader) && !isAlive(encoder), {
+        timeoutMs: 2000,
+        intervalMs: 20,
+      });
+      console.log(`reader and encoder gone ${Date.now() - killedAt} ms after share was killed`);
+    });
+
     it('a refusal in the desktop dialog ends share with the fix', async () => {
       await desktop.setChooser('refuse');
       try {

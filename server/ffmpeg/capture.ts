@@ -125,9 +125,17 @@ export function grabArgs(target: CaptureTarget, fps: number): string[] {
 /**
  * The "Paused" card: a generated picture at the capture's size and frame rate, so that the encoder's
  * settings, and with them the stream header, stay the same and the card is spliced into the stream
- * viewers already have (as any restart is). Nothing is read from the screen.
+ * viewers already have (as any restart is). Nothing is read from the screen. `pixelFormat` is the
+ * grabber's: x264 writes the input's colour range into the header (bgr0 from x11grab converts as
+ * `tv` range, raw yuv420p from the Wayland reader states none), so a card in another format than the
+ * capture's would not splice.
  */
-function cardArgs(width: number, height: number, fps: number): string[] {
+export function cardArgs(
+  width: number,
+  height: number,
+  fps: number,
+  pixelFormat: 'bgr0' | 'yuv420p' = 'bgr0',
+): string[] {
   const size = `${even(width)}x${even(height)}`;
   const fontSize = Math.max(12, Math.round(height / 10));
   return [
@@ -136,7 +144,7 @@ function cardArgs(width: number, height: number, fps: number): string[] {
     '-f',
     'lavfi',
     '-i',
-    `color=c=0x1e2a38:s=${size}:r=${fps},drawtext=text=Paused:fontcolor=white:fontsize=${fontSize}:x=(w-tw)/2:y=(h-th)/2,format=bgr0,setsar=0`,
+    `color=c=0x1e2a38:s=${size}:r=${fps},drawtext=text=Paused:fontcolor=white:fontsize=${fontSize}:x=(w-tw)/2:y=(h-th)/2,format=${pixelFormat},setsar=0`,
   ];
 }
 

@@ -1,8 +1,8 @@
-import type { AudioDeviceList, ScreenInfo, Settings } from '../api.js';
+import type { AudioDeviceList, ScreenInfo } from '../api.js';
 import { listAudioDevices } from '../audio/listing.js';
 import type { CapturePlatform } from '../ffmpeg/capture.js';
 import { listX11Screens, ScreenError, x11Problem } from '../screens.js';
-import type { EncoderFactory } from './encoder.js';
+import type { EncoderFactory, EncoderFactoryOptions } from './encoder.js';
 
 /** What a SharingSession takes from its surroundings; tests and the app replace some of it. */
 export interface SessionDeps {
@@ -38,10 +38,11 @@ export interface SessionDeps {
   /** One line for people from the recording and the pushes (a file finished, a push reconnecting). */
   onOutputNotice?: (message: string, problem?: boolean) => void;
   /**
-   * Another way to capture than ffmpeg's own grabbers (the Wayland portal path); given the ffmpeg
-   * chosen and the encoder, it makes the encoders. ffmpegEncoders when absent.
+   * Another way to capture than ffmpeg's own grabbers (the Wayland portal path); given what
+   * ffmpegEncoders is given (the ffmpeg chosen, the encoder, pause and sound), it makes the encoders.
+   * ffmpegEncoders when absent.
    */
-  encoders?: (ffmpeg: { ffmpegPath: string; encoder: string; settings: () => Settings }) => EncoderFactory;
+  encoders?: (options: EncoderFactoryOptions) => EncoderFactory;
   /** The sound devices now (pactl on Linux; ffmpeg's device list, run with `ffmpegPath`, elsewhere). */
   listAudioDevices: (ffmpegPath: string) => Promise<AudioDeviceList>;
   /** How often the sound device is looked for while sharing with sound (gone → silence; back → sound). */

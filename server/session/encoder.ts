@@ -31,14 +31,13 @@ export interface EncoderFactory {
   gone(cause?: unknown): Error | null;
 }
 
-export interface FfmpegEncoderOptions {
+/** What the session gives every encoder factory (ffmpeg's own grabbers, or the Wayland portal's). */
+export interface EncoderFactoryOptions {
   ffmpegPath: string;
   /** The video encoder ffmpeg is to use (libx264 unless a working hardware one was picked). */
   encoder: string;
   /** The settings as they are when a run starts (a restart picks up changed capture settings). */
   settings: () => Settings;
-  platform: CapturePlatform;
-  display: string;
   /** True while sharing is paused: a run then encodes the "Paused" card instead of the screen. */
   paused?: () => boolean;
   /** The sound a run captures, as it is when the run starts (a device, or silence); none when absent. */
@@ -47,11 +46,16 @@ export interface FfmpegEncoderOptions {
   onAudioLevel?: (db: number) => void;
 }
 
+export interface FfmpegEncoderOptions extends EncoderFactoryOptions {
+  platform: CapturePlatform;
+  display: string;
+}
+
 /**
  * Takes the level meter's lines out of ffmpeg's stderr (whole lines only; a partial line waits for
  * its end) and hands the rest on, so that the progress parser and error lines never see them.
  */
-function meterFilter(onLevel: (db: number) => void): (text: string) => string {
+export function meterFilter(onLevel: (db: number) => void): (text: string) => string {
   let partial = '';
   return (text) => {
     const lines = (partial + text).split('\n');
@@ -91,27 +95,34 @@ export function ffmpegEncoders(options: FfmpegEncoderOptions): EncoderFactory {
         options.encoder,
         sound && paused ? { kind: 'silence' } : sound,
       );
-      const child = new FfmpegChild(ffmpegPath, args, { stdin: 'commands' });
-      const withoutMeter = options.onAudioLevel ? meterFilter(options.onAudioLevel) : null;
-      return {
-        output: child.stdout as AsyncIterable<Buffer>,
-        exited: child.exited,
-        get pid() {
-          return child.running ? (child.process.pid ?? null) : null;
-        },
-        onStderr: (listener) =>
-          void child.process.stderr.on('data', (text: string) => {
-            const rest = withoutMeter ? withoutMeter(text) : text;
-            if (rest) listener(rest);
-          }),
-        stop: (graceMs) => child.stop(graceMs),
-        kill: () => void child.process.kill('SIGKILL'),
-      };
+      return childEncoder(new FfmpegChild(ffmpegPath, args, { stdin: 'commands' }), options.onAudioLevel);
     },
     gone(cause?: unknown): Error | null {
       if (!isExecutable(ffmpegPath)) return ffmpegGone(ffmpegPath, cause);
       const window = options.settings().window;
       return window && platform === 'linux' ? windowClosed(display, window) : null;
     },
+  };
+}
+
+/**
+ * One ffmpeg child as an Encoder, the sound meter's lines taken out of its stderr (onAudioLevel gets
+ * them).
+ */
+export function childEncoder(child: FfmpegChild, onAudioLevel?: (db: number) => void): Encoder {
+  const withoutMeter = onAudioLevel ? meterFilter(onAudioLevel) : null;
+  return {
+    output: child.stdout as AsyncIterable<Buffer>,
+    exited: child.exited,
+    get pid() {
+      return child.running ? (child.process.pid ?? null) : null;
+    },
+    onStderr: (listener) =>
+      void child.process.stderr.on('data', (text: string) => {
+        const rest = withoutMeter ? withoutMeter(text) : text;
+        if (rest) listener(rest);
+      }),
+    stop: (graceMs) => child.stop(graceMs),
+    kill: () => void child.process.kill('SIGKILL'),
   };
 }

@@ -6,8 +6,7 @@ import { ScreenError } from '../screens.js';
 import { PortalError } from '../wayland/errors.js';
 import { WindowError } from '../windows.js';
 
-export type SessionErrorCode =
-  'INVALID_SETTINGS' | 'ENCODER_FAILED' | 'ENCODER_UNAVAILABLE' | 'NOT_RUNNING' | 'PAUSE_UNSUPPORTED';
+export type SessionErrorCode = 'INVALID_SETTINGS' | 'ENCODER_FAILED' | 'ENCODER_UNAVAILABLE' | 'NOT_RUNNING';
 
 export class SessionError extends Error {
   override readonly name = 'SessionError';

@@ -12,7 +12,6 @@ import type {
   ViewerInfo,
 } from '../api.js';
 import { resolveAudio } from '../audio/devices.js';
-import { AudioError } from '../audio/errors.js';
 import { selectCaptureFfmpeg, workingEncoders } from '../ffmpeg/select.js';
 import { shareableLinks } from '../http/links.js';
 import { StreamServer } from '../http/server.js';
@@ -24,7 +23,7 @@ import { checkOutputOptions, Outputs } from '../output/outputs.js';
 import { AudioWatch } from './audio-watch.js';
 import { CaptureLoop, type CaptureEnd } from './capture-loop.js';
 import { defaultDeps, type SessionDeps } from './deps.js';
-import { ffmpegEncoders } from './encoder.js';
+import { type EncoderFactoryOptions, ffmpegEncoders } from './encoder.js';
 import { noPicture, SessionError, toUserError } from './errors.js';
 import { checkRegion, checkWindow } from './region-check.js';
 import { currentScreen, pickScreen, screenChangedReason, ScreenWatch } from './screen-watch.js';
@@ -117,15 +116,6 @@ export class SharingSession extends EventEmitter {
   /** Pauses or resumes sharing; viewers stay connected. Emits 'paused' with the new value. */
   setPaused(paused: boolean): void {
     if (paused === this.pausedValue) return;
-    // The card is made by ffmpegEncoders; another capture (the Wayland portal) would go on sending
-    // the screen, so it refuses rather than pretend.
-    if (this.deps.encoders) {
-      throw new SessionError(
-        'PAUSE_UNSUPPORTED',
-        'Pausing is not available with this capture (the Wayland portal) yet.',
-        'Stop sharing instead, or share through X11 (--capture x11).',
-      );
-    }
     this.pausedValue = paused;
     if (paused) this.capture?.cutForPause();
     else this.capture?.restart('resumed');
@@ -326,25 +316,21 @@ export class SharingSession extends EventEmitter {
         ffmpeg: () => ffmpeg.path,
         onNotice: this.deps.onOutputNotice,
       });
+      // The same options for either capture: each makes the Paused card and takes the sound itself.
+      const encoderOptions: EncoderFactoryOptions = {
+        ffmpegPath: ffmpeg.path,
+        encoder: settings.encoder || 'libx264',
+        settings: () => this.settingsValue,
+        paused: () => this.pausedValue,
+        audio: () => this.audio?.source() ?? null,
+        onAudioLevel: (db) => {
+          this.audioLevelDb = db;
+        },
+      };
       this.capture = new CaptureLoop({
         encoders:
-          this.deps.encoders?.({
-            ffmpegPath: ffmpeg.path,
-            encoder: settings.encoder || 'libx264',
-            settings: () => this.settingsValue,
-          }) ??
-          ffmpegEncoders({
-            ffmpegPath: ffmpeg.path,
-            encoder: settings.encoder || 'libx264',
-            settings: () => this.settingsValue,
-            platform: this.deps.platform,
-            display: this.deps.display,
-            paused: () => this.pausedValue,
-            audio: () => this.audio?.source() ?? null,
-            onAudioLevel: (db) => {
-              this.audioLevelDb = db;
-            },
-          }),
+          this.deps.encoders?.(encoderOptions) ??
+          ffmpegEncoders({ ...encoderOptions, platform: this.deps.platform, display: this.deps.display }),
         publisher,
         screen,
         lookUpScreen: (id) => currentScreen(this.deps, id),
@@ -415,14 +401,6 @@ export class SharingSession extends EventEmitter {
    */
   private async audioFor(choice: string, ffmpegPath: string): Promise<AudioWatch | null> {
     if (choice === 'none') return null;
-    if (this.deps.encoders) {
-      // The Wayland path (server/wayland/) builds its own encoder command, with no sound input yet.
-      throw new AudioError(
-        'AUDIO_UNSUPPORTED',
-        'Sound cannot be shared with a Wayland screen yet.',
-        'Share without sound (--audio none), or log in to an X11 session to share sound.',
-      );
-    }
     const list = () => this.deps.listAudioDevices(ffmpegPath);
     const device = resolveAudio(choice, await list());
     return new AudioWatch({

@@ -1,23 +1,43 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import type { ScreenInfo, Settings } from '../api.js';
+import type { ScreenInfo } from '../api.js';
 import { FfmpegChild } from '../ffmpeg/child.js';
 import { ffmpegGone } from '../ffmpeg/errors.js';
-import { isExecutable } from '../ffmpeg/locate.js';
-import type { Encoder, EncoderFactory } from '../session/encoder.js';
+import { isExecutable, onPath } from '../ffmpeg/locate.js';
+import {
+  childEncoder,
+  type Encoder,
+  type EncoderFactory,
+  type EncoderFactoryOptions,
+} from '../session/encoder.js';
 import { portalClosed, readerMissing } from './errors.js';
 import { FrameRelay } from './frame-relay.js';
 import type { ScreenCast } from './portal.js';
 import { i420FrameBytes, pipewireReaderArgs, portalCaptureArgs } from './reader.js';
 
-export interface PortalEncoderOptions {
+export interface PortalEncoderOptions extends EncoderFactoryOptions {
   cast: ScreenCast;
-  ffmpegPath: string;
-  encoder: string;
-  settings: () => Settings;
   /** gst-launch-1.0 (default: on PATH). */
   readerPath?: string;
+  /** The reader sent nothing for this long after its first frame: its stream stopped (default 3 s). */
+  stallMs?: number;
+}
+
+/**
+ * The reader's command, under `setpriv --pdeathsig KILL` when util-linux's setpriv is there (every
+ * Debian, Ubuntu and Fedora has it): a `share` killed with SIGKILL cannot stop its reader, and a reader
+ * with no encoder attached (paused, or waiting for a stream) would otherwise run on with no parent. The
+ * kernel keeps the signal across setpriv's exec of gst-launch-1.0. ffmpeg needs none: its stdin (our
+ * pipe) ends with us.
+ */
+export function readerCommand(
+  readerPath: string,
+  args: string[],
+  setprivPath: string | null,
+): { file: string; args: string[] } {
+  if (!setprivPath) return { file: readerPath, args };
+  return { file: setprivPath, args: ['--pdeathsig', 'KILL', '--', readerPath, ...args] };
 }
 
 /** The screen a portal cast shows: the size the desktop announced. */
@@ -44,6 +64,8 @@ interface Reader {
   key: string;
   /** Set when it could not be started at all. */
   spawnError: Error | null;
+  /** Why we stopped it, when we did (its stream stalled, the desktop ended the cast). */
+  stoppedBecause: string | null;
   /** The last of what it wrote on stderr (why a stream went away). */
   stderrTail: string;
   exited: Promise<void>;
@@ -62,12 +84,16 @@ export interface PortalEncoderFactory extends EncoderFactory {
  */
 export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFactory {
   const readerPath = options.readerPath ?? 'gst-launch-1.0';
+  const stallMs = options.stallMs ?? DEFAULT_STALL_MS;
   const { cast } = options;
   let closed = false;
   let reader: Reader | null = null;
   let readers = 0;
+  // The desktop ended the cast (GNOME's "stop sharing", the portal gone): the keepalive would repeat
+  // the last frame for ever, so the reader is stopped; the run ends, and gone() ends the session.
   cast.onClosed(() => {
     closed = true;
+    if (reader) void stopReader(reader, 'the desktop ended the screen cast');
   });
 
   /** One reader on the cast's current stream (a new portal session first when `renew`). */
@@ -79,11 +105,15 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
     previous: Reader | null,
   ): Promise<Reader> => {
     if (renew) await cast.renew();
+    // Checked here, not by spawn's error: setpriv would start and then fail to find it.
+    const readerFile = readerPath.includes('/') ? readerPath : onPath(readerPath, process.env);
+    if (!readerFile || !isExecutable(readerFile)) throw readerMissing(readerPath);
     const fd = await cast.openRemote();
     let child: ChildProcessByStdio<null, Readable, Readable>;
     try {
       const args = pipewireReaderArgs(cast.stream.nodeId, screen.width, screen.height, fps, fd !== null);
-      child = spawn(readerPath, args, {
+      const command = readerCommand(readerFile, args, onPath('setpriv', process.env));
+      child = spawn(command.file, command.args, {
         stdio: ['ignore', 'pipe', 'pipe', fd ?? 'ignore'],
       }) as unknown as ChildProcessByStdio<null, Readable, Readable>;
     } finally {
@@ -106,14 +136,32 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
       relay,
       key,
       spawnError: null,
+      stoppedBecause: null,
       stderrTail: '',
       exited: new Promise((resolve) => child.once('exit', () => resolve())),
     };
+    // A frozen stream: once it has started, the keepalive sends a frame every frame interval, so a
+    // reader silent for stallMs has lost its stream (the desktop removed the node, PipeWire stopped,
+    // the reader hung) and is stopped; the next run asks the portal for a new stream. Before the
+    // first frame the hold above stands in: there a still screen and a dead stream look the same.
+    let lastDataMs = performance.now();
+    const stallCheck = setInterval(
+      () => {
+        if (relay.started && performance.now() - lastDataMs > stallMs)
+          void stopReader(next, `its stream sent nothing for ${Math.round(stallMs / 100) / 10} s`);
+      },
+      Math.min(500, stallMs),
+    );
+    child.once('exit', () => clearInterval(stallCheck));
     child.once('error', (error) => {
       clearInterval(hold);
+      clearInterval(stallCheck);
       next.spawnError = readerMissing(readerPath, error);
     });
-    child.stdout.on('data', (chunk: Buffer) => relay.push(chunk));
+    child.stdout.on('data', (chunk: Buffer) => {
+      lastDataMs = performance.now();
+      relay.push(chunk);
+    });
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (text: string) => {
       next.stderrTail = (next.stderrTail + text).slice(-READER_STDERR_TAIL);
@@ -156,13 +204,25 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
   return {
     start(screen: ScreenInfo): Encoder {
       const settings = options.settings();
+      const sound = options.audio?.() ?? null;
+      if (options.paused?.()) {
+        // The card, with silence for the sound (the same tracks, so it splices); the reader runs on
+        // unattached, so resuming needs no new portal session.
+        const args = portalCaptureArgs(settings, screen, options.encoder, {
+          card: true,
+          audio: sound && { kind: 'silence' },
+        });
+        return childEncoder(
+          new FfmpegChild(options.ffmpegPath, args, { stdin: 'commands' }),
+          options.onAudioLevel,
+        );
+      }
       const ffmpeg = new FfmpegChild(
         options.ffmpegPath,
-        portalCaptureArgs(settings, screen, options.encoder),
-        {
-          stdin: 'media',
-        },
+        portalCaptureArgs(settings, screen, options.encoder, { audio: sound }),
+        { stdin: 'media' },
       );
+      const encoder = childEncoder(ffmpeg, options.onAudioLevel);
       const stdin = ffmpeg.stdin;
       const stderrListeners: ((text: string) => void)[] = [];
       /** Why this run could not be attached to a reader (the portal or gst failed). */
@@ -176,7 +236,7 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
         // The reader gone: this run's input ends, and ffmpeg with it; what the reader said goes
         // where ffmpeg's error lines go, so the restart's reason names it.
         void r.exited.then(() => {
-          const said = r.stderrTail.trim().split('\n').slice(-2).join(' / ');
+          const said = r.stoppedBecause ?? r.stderrTail.trim().split('\n').slice(-2).join(' / ');
           for (const listener of stderrListeners)
             listener(`PipeWire reader stopped${said ? `: ${said}` : ''}\n`);
           stdin.end();
@@ -188,20 +248,20 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
       });
       void ffmpeg.exited.finally(() => detach()).catch(() => {});
       return {
-        output: ffmpeg.stdout as AsyncIterable<Buffer>,
+        output: encoder.output,
         exited: ffmpeg.exited.then((exit) => {
           if (startError) throw startError;
           return exit;
         }),
         get pid() {
-          return ffmpeg.running ? (ffmpeg.process.pid ?? null) : null;
+          return encoder.pid;
         },
         onStderr: (listener) => {
           stderrListeners.push(listener);
-          ffmpeg.process.stderr.on('data', listener);
+          encoder.onStderr(listener);
         },
-        stop: (graceMs) => ffmpeg.stop(graceMs),
-        kill: () => void ffmpeg.process.kill('SIGKILL'),
+        stop: (graceMs) => encoder.stop(graceMs),
+        kill: () => encoder.kill(),
       };
     },
     gone(cause?: unknown): Error | null {
@@ -219,10 +279,18 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
 }
 
 const READER_STDERR_TAIL = 2048;
+/**
+ * A started stream silent this long is frozen: the keepalive sends a frame every frame interval, so
+ * this is 45–90 missed frames at 15–30 fps, room for a loaded machine without keeping a dead stream
+ * on screen for long.
+ */
+const DEFAULT_STALL_MS = 3000;
 
-async function stopReader(reader: Reader): Promise<void> {
+/** Stops a reader (SIGTERM, then SIGKILL after 2 s); `because`, when given, is the reason shown. */
+async function stopReader(reader: Reader, because?: string): Promise<void> {
   const { child } = reader;
   if (child.exitCode !== null || child.signalCode !== null) return;
+  if (because) reader.stoppedBecause ??= because;
   const kill = setTimeout(() => child.kill('SIGKILL'), 2000);
   child.kill('SIGTERM');
   await reader.exited;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_SETTINGS } from '../settings.js';
+import { readerCommand } from './encoder.js';
 import { i420FrameBytes, pipewireReaderArgs, portalCaptureArgs } from './reader.js';
 
 describe('PipeWire reader and encoder arguments', () => {
@@ -43,5 +44,62 @@ describe('PipeWire reader and encoder arguments', () => {
       '-cluster_time_limit',
       '33',
     ]);
+  });
+
+  const screen = {
+    id: 'portal',
+    name: '',
+    x: 0,
+    y: 0,
+    width: 640,
+    height: 360,
+    scaleFactor: 1,
+    primary: true,
+  };
+
+  it('with sound: one clock (-copyts) for the frames and pulse, the Opus encode as for x11grab', () => {
+    const args = portalCaptureArgs({ ...DEFAULT_SETTINGS, fps: 30 }, screen, 'libx264', {
+      audio: { kind: 'device', id: 'speakers.monitor' },
+    });
+    assert.ok(args.includes('-copyts'));
+    assert.deepEqual(
+      args.slice(
+        args.indexOf('-use_wallclock_as_timestamps'),
+        args.indexOf('-use_wallclock_as_timestamps') + 2,
+      ),
+      ['-use_wallclock_as_timestamps', '1'],
+    );
+    assert.deepEqual(args.slice(args.indexOf('pulse') - 1, args.indexOf('pulse') + 1), ['-f', 'pulse']);
+    assert.ok(args.includes('libopus'));
+    assert.deepEqual(args.slice(args.indexOf('-map'), args.indexOf('-map') + 4), [
+      '-map',
+      '0:v',
+      '-map',
+      '[aout]',
+    ]);
+  });
+
+  it("paused: the card at the stream size in the raw frames' pixel format (so that it splices), with silence", () => {
+    const args = portalCaptureArgs({ ...DEFAULT_SETTINGS, fps: 15 }, screen, 'libx264', {
+      card: true,
+      audio: { kind: 'silence' },
+    });
+    assert.equal(args.includes('pipe:0'), false);
+    assert.ok(
+      args.some((a) => a.startsWith('color=c=0x1e2a38:s=640x360:r=15') && a.includes('format=yuv420p')),
+    );
+    assert.ok(args.some((a) => a.startsWith('anullsrc')));
+    assert.equal(args.includes('-copyts'), false);
+  });
+
+  it('runs the reader under setpriv --pdeathsig KILL when there is one, so that it dies with share', () => {
+    assert.deepEqual(readerCommand('/usr/bin/gst-launch-1.0', ['-q', 'x'], '/usr/bin/setpriv'), {
+      file: '/usr/bin/setpriv',
+      args: ['--pdeathsig', 'KILL', '--', '/usr/bin/gst-launch-1.0', '-q', 'x'],
+    });
+    assert.deepEqual(readerCommand('/usr/bin/gst-launch-1.0', ['-q'], null), {
+      file: '/usr/bin/gst-launch-1.0',
+      args: ['-q'],
+    });
   });
 });

@@ -5,7 +5,8 @@
  * mux builders), so one frame a cluster, splicing on restart and sound stay the same.
  */
 import type { ScreenInfo, Settings } from '../api.js';
-import { CAPTURE_PREAMBLE, encodeArgs, muxArgs } from '../ffmpeg/capture.js';
+import { audioClockArgs, audioEncodeArgs, audioInputArgs, type AudioSource } from '../ffmpeg/audio.js';
+import { CAPTURE_PREAMBLE, cardArgs, encodeArgs, muxArgs } from '../ffmpeg/capture.js';
 
 /** The fd number the PipeWire connection has in the reader (the 4th entry of spawn's stdio). */
 export const PIPEWIRE_FD_IN_CHILD = 3;
@@ -78,12 +79,29 @@ export function rawFramesInputArgs(width: number, height: number, fps: number): 
   ];
 }
 
-/** The whole ffmpeg command line for a Wayland screen (the same shape as captureArgs for x11grab). */
-export function portalCaptureArgs(settings: Settings, screen: ScreenInfo, encoder: string): string[] {
+/**
+ * The whole ffmpeg command line for a Wayland screen (the same shape as captureArgs for x11grab): the
+ * reader's frames, or the Paused card (`card`) at the same size and pixel format so that it splices,
+ * with the sound of `audio` (ffmpeg/audio.ts) when given. Under `-copyts` the raw frames' wall-clock
+ * stamps and pulse's share one clock, as x11grab's do.
+ */
+export function portalCaptureArgs(
+  settings: Settings,
+  screen: ScreenInfo,
+  encoder: string,
+  options: { audio?: AudioSource | null; card?: boolean } = {},
+): string[] {
+  const audio = options.audio ?? null;
+  const picture = options.card
+    ? cardArgs(even(screen.width), even(screen.height), settings.fps, 'yuv420p')
+    : rawFramesInputArgs(screen.width, screen.height, settings.fps);
   return [
     ...CAPTURE_PREAMBLE,
-    ...rawFramesInputArgs(screen.width, screen.height, settings.fps),
+    ...(audio ? audioClockArgs('linux', audio) : []),
+    ...picture,
+    ...(audio ? audioInputArgs('linux', audio, settings.fps) : []),
     ...encodeArgs(settings, screen, encoder),
+    ...(audio ? audioEncodeArgs(settings.quality) : []),
     '-r',
     String(settings.fps),
     ...muxArgs(settings.fps),
