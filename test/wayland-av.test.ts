@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { SessionState } from '../server/api.js';
+import type { SessionState, UserError } from '../server/api.js';
 import { SharingSession } from '../server/session/session.js';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
 import type { ScreenCast } from '../server/wayland/portal.js';
@@ -124,6 +124,41 @@ describe('the Wayland portal path with sound, pause and a stream that stops', { 
         Math.abs(median) <= 150,
         `sound − picture offsets ${offsets.map((o) => o.toFixed(0)).join(', ')} ms`,
       );
+      assert.equal(viewer.child.exitCode, null, 'the viewer stayed connected');
+    } finally {
+      tone.kill('SIGKILL');
+      await close();
+    }
+  });
+
+  it('the sound server killed while sharing: silence with a notice, the picture goes on, then the tone again; the viewer stays', async () => {
+    const tone = pulse.playTone(SPEAKERS, 1000);
+    const { session, close } = await share('system');
+    const notices: UserError[] = [];
+    session.on('notice', (n: UserError) => notices.push(n));
+    try {
+      const viewer = avViewer(session.links[0].url);
+      await waitFor('the tone', () => toneHz(viewer.pcm().subarray(-96_000)) > 990, { timeoutMs: 15_000 });
+      tone.kill('SIGKILL');
+      await pulse.kill();
+      await waitFor('silence', () => session.stats().audio?.silenced, { timeoutMs: 10_000 });
+      assert.equal(notices[0]?.code, 'AUDIO_DEVICE_GONE');
+      const framesThen = viewer.video.length;
+      const soundThen = viewer.pcm().length;
+      await waitFor(
+        'picture and sound (silence) going on',
+        () => viewer.video.length > framesThen + 15 && viewer.pcm().length > soundThen + 96_000,
+        { timeoutMs: 10_000 },
+      );
+      await pulse.start();
+      const back = pulse.playTone(SPEAKERS, 1000);
+      try {
+        await waitFor('the tone again', () => Math.abs(toneHz(viewer.pcm().subarray(-48_000)) - 1000) <= 5, {
+          timeoutMs: 15_000,
+        });
+      } finally {
+        back.kill('SIGKILL');
+      }
       assert.equal(viewer.child.exitCode, null, 'the viewer stayed connected');
     } finally {
       tone.kill('SIGKILL');
