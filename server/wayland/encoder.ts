@@ -144,11 +144,15 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
     // reader silent for stallMs has lost its stream (the desktop removed the node, PipeWire stopped,
     // the reader hung) and is stopped; the next run asks the portal for a new stream. Before the
     // first frame the hold above stands in: there a still screen and a dead stream look the same.
+    // It is killed outright: it has nothing left to flush, and a reader whose stream went away was
+    // seen here to ignore SIGTERM.
     let lastDataMs = performance.now();
     const stallCheck = setInterval(
       () => {
-        if (relay.started && performance.now() - lastDataMs > stallMs)
-          void stopReader(next, `its stream sent nothing for ${Math.round(stallMs / 100) / 10} s`);
+        if (!relay.started || performance.now() - lastDataMs <= stallMs) return;
+        clearInterval(stallCheck);
+        next.stoppedBecause ??= `its stream sent nothing for ${Math.round(stallMs / 100) / 10} s`;
+        child.kill('SIGKILL');
       },
       Math.min(500, stallMs),
     );
