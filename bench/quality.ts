@@ -11,13 +11,17 @@
  *
  *   node dist/bench/quality.js [--quick] [--seconds N] [--only terminal,slides] [--candidates a,b] [--explore] [--balanced] [--retime]
  *   node dist/bench/quality.js --latency [--qualities 5000,balanced] [--turns 10] [--rounds 4]
+ *
+ * A candidate or quality with colons, e.g. `crf24:cap4900:buf0.5`, is a bench-only variant of the default
+ * preset (bench/variant.ts): encoded through the production arguments, and shared through the real
+ * `share` with PRESETS.balanced swapped for it, so a setting can be tried without editing PRESETS.
  */
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { encodeArgs } from '../server/ffmpeg/capture.js';
+import { encodeArgs, PRESETS } from '../server/ffmpeg/capture.js';
 import type { Settings } from '../server/api.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../support/ports.js';
@@ -25,6 +29,7 @@ import { killAll, runToExit, spawnTracked, waitFor } from '../support/processes.
 import { startXvfb } from '../support/xvfb.js';
 import { measureLatency, pixelViewer, summarise, type LatencyResult } from './glass.js';
 import { CLIP_FPS, CLIP_HEIGHT, CLIP_NAMES, CLIP_WIDTH, clipPath, type ClipName } from './testset.js';
+import { isVariant, parseVariant } from './variant.js';
 
 const SCREEN = {
   id: 'bench',
@@ -55,6 +60,21 @@ function preset(quality: Settings['quality'], about: string): Candidate {
     fps: CLIP_FPS,
     args: encodeArgs({ fps: CLIP_FPS, keyframeIntervalSec: 1, quality }, SCREEN, 'libx264'),
   };
+}
+
+/**
+ * A bench-only variant of the default preset (bench/variant.ts: `crf24:cap4800:buf0.5`), through the
+ * production argument builder with PRESETS.balanced swapped for the call.
+ */
+export function variantCandidate(spec: string): Candidate {
+  const saved = { ...PRESETS.balanced };
+  Object.assign(PRESETS.balanced, parseVariant(spec));
+  try {
+    return { ...preset('balanced', `variant ${spec}`), name: spec };
+  } finally {
+    delete PRESETS.balanced.bufferSec;
+    Object.assign(PRESETS.balanced, saved);
+  }
 }
 
 /** libx264 as share runs it, with the rate control and extra options given. */
@@ -182,6 +202,11 @@ export interface QualityRow {
   psnrDb: number;
   /** Encoder CPU seconds per second of video (1.0 = one core kept busy). */
   cpuPerSec: number;
+  /**
+   * The largest encoded frame in kB: a full-screen change is sent as one frame, so on a link of L Mbit/s it
+   * takes size × 8 / L ms to arrive; the VBV buffer (cap × bufferSec) bounds it.
+   */
+  maxFrameKB: number;
 }
 
 async function measureOne(
@@ -244,6 +269,13 @@ async function measureOne(
   const psnr = /PSNR .* average:([\d.]+|inf)/.exec(compare.stderr);
   if (compare.code !== 0 || !ssim || !psnr)
     throw new Error(`comparing ${clip}/${candidate.name} failed: ${compare.stderr}`);
+  const probe = await runToExit(
+    'ffprobe',
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=size', '-of', 'csv=p=0', encoded],
+    { timeoutMs: 120_000 },
+  );
+  if (probe.code !== 0) throw new Error(`probing ${clip}/${candidate.name} failed: ${probe.stderr}`);
+  const sizes = probe.stdout.toString('utf8').split('\n').filter(Boolean).map(Number);
   await rm(encoded, { force: true });
   return {
     clip,
@@ -254,6 +286,7 @@ async function measureOne(
     ssimY: Number(ssim[1]),
     psnrDb: psnr[1] === 'inf' ? 99 : Math.round(Number(psnr[1]) * 10) / 10,
     cpuPerSec: Math.round(((userSec + systemSec) / seconds) * 100) / 100,
+    maxFrameKB: Math.round(Math.max(0, ...sizes) / 1000),
   };
 }
 
@@ -324,8 +357,8 @@ export async function benchQuality(options: {
 export function qualityTable(rows: QualityRow[]): string {
   const clips = [...new Set(rows.map((r) => r.clip))];
   const names = [...new Set(rows.map((r) => r.candidate))];
-  const head = `| candidate | ${clips.map((c) => `${c} kbit/s · SSIM · PSNR`).join(' | ')} | encoder CPU (cores, mean) |`;
-  const rule = `| --- | ${clips.map(() => '---').join(' | ')} | --- |`;
+  const head = `| candidate | ${clips.map((c) => `${c} kbit/s · SSIM · PSNR`).join(' | ')} | encoder CPU (cores, mean) | largest frame (kB, all clips) |`;
+  const rule = `| --- | ${clips.map(() => '---').join(' | ')} | --- | --- |`;
   const lines = names.map((name) => {
     const mine = rows.filter((r) => r.candidate === name);
     const cells = clips.map((clip) => {
@@ -333,7 +366,8 @@ export function qualityTable(rows: QualityRow[]): string {
       return r ? `${r.kbps} · ${r.ssim.toFixed(4)} · ${r.psnrDb}` : '–';
     });
     const cpu = mine.reduce((sum, r) => sum + r.cpuPerSec, 0) / Math.max(1, mine.length);
-    return `| ${name}: ${mine[0].about} | ${cells.join(' | ')} | ${cpu.toFixed(2)} |`;
+    const largest = Math.max(...mine.map((r) => r.maxFrameKB));
+    return `| ${name}: ${mine[0].about} | ${cells.join(' | ')} | ${cpu.toFixed(2)} | ${largest} |`;
   });
   return [head, rule, ...lines].join('\n');
 }
@@ -403,6 +437,7 @@ ${latencyRows.join('\n')}
 }
 
 const MKVCAST_BIN = fileURLToPath(new URL('../../bin/mkvcast.js', import.meta.url));
+const VARIANT_BIN = fileURLToPath(new URL('./variant.js', import.meta.url));
 
 export interface LatencyRow {
   quality: string;
@@ -425,17 +460,19 @@ export async function benchPresetLatency(
     for (let turn = 0; turn < turns; turn++) {
       for (const quality of qualities) {
         const port = await freePort();
+        // A variant spec runs share through bench/variant.ts with the default preset swapped for it.
+        const variant = isVariant(quality);
         const share = spawnTracked(
           process.execPath,
           [
-            MKVCAST_BIN,
+            variant ? VARIANT_BIN : MKVCAST_BIN,
             'share',
             '--display',
             xvfb.display,
             '--fps',
             '30',
             '--quality',
-            quality,
+            variant ? 'balanced' : quality,
             '--host',
             '127.0.0.1',
             '--port',
@@ -444,7 +481,10 @@ export async function benchPresetLatency(
             'none',
             '--quiet',
           ],
-          { stdio: ['ignore', 'ignore', 'pipe'] },
+          {
+            stdio: ['ignore', 'ignore', 'pipe'],
+            env: variant ? { ...process.env, MKVCAST_BENCH_VARIANT: quality } : process.env,
+          },
         );
         const url = `http://127.0.0.1:${port}/live.mkv`;
         await waitFor(
@@ -524,7 +564,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes(
     ...(values.balanced ? balancedCandidates() : []),
   ];
   const wanted = values.candidates?.split(',');
-  const candidates = wanted ? all.filter((c) => wanted.includes(c.name)) : all;
+  // A name with colons is a bench-only variant of the default (bench/variant.ts), kept in the order given.
+  const candidates = wanted
+    ? wanted
+        .map((name) => (isVariant(name) ? variantCandidate(name) : all.find((c) => c.name === name)))
+        .filter((c): c is Candidate => c !== undefined)
+    : all;
   const clips = (values.only?.split(',') ?? CLIP_NAMES) as ClipName[];
   const seconds = Number(values.seconds ?? (values.quick ? 4 : 20));
   const rows = await benchQuality({
