@@ -87,17 +87,18 @@ describe('captureArgs', () => {
     assert.equal(bitrateKbps(2500, 1920, 1080, 30), 2500);
   });
 
-  it('the default (balanced) is CRF 24 under 4800k at 1080p30 with a 1 s buffer (chosen by bench/quality.ts)', () => {
-    assert.equal(bitrateKbps('balanced', 1920, 1080, 30), 4800);
+  it('the default (balanced) is CRF 24 under 4900k at 1080p30 with a half-second buffer (chosen by bench/quality.ts)', () => {
+    assert.equal(bitrateKbps('balanced', 1920, 1080, 30), 4900);
     const args = encodeArgs(
       { ...settings, fps: 30, quality: 'balanced' },
       { ...screen, width: 1920, height: 1080 },
       'libx264',
     );
     assert.equal(after(args, '-crf'), '24');
-    assert.equal(after(args, '-maxrate'), '4800k');
-    assert.equal(after(args, '-bufsize'), '4800k');
-    // The other presets keep half a second, as CBR does.
+    assert.equal(after(args, '-maxrate'), '4900k');
+    // Half a second, as CBR: the largest frame stays within today's medium's (2500 kbit), for latency.
+    assert.equal(after(args, '-bufsize'), '2450k');
+    // The other presets keep half a second too.
     const text = encodeArgs(
       { ...settings, fps: 30, quality: 'text' },
       { ...screen, width: 1920, height: 1080 },

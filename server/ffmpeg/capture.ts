@@ -38,12 +38,16 @@ export const PRESETS: Readonly<Record<Quality, PresetSpec>> = {
   // The fewest bits: CRF 26 under a 1.5 Mbit/s cap (1080p30) kept SSIM ≥ 0.99 on text at ~1–1.4 Mbit/s;
   // CRF 23 under the same cap spent as much and scored lower (the cap, not the CRF, set the quality).
   text: { crf: 26, capBitsPerPixel: 0.024, pixFmt: 'yuv420p' },
-  // The default: CRF 24 a little under today's medium bitrate (4800k at 1080p30) with a 1 s buffer. Text
-  // and slides cost ≤ 1.5 Mbit/s at SSIM ≥ 0.996 (CRF 23: up to 1.53 for the same SSIM). Motion reaches
-  // the cap: there the 1 s buffer beat half a second (video window, every frame new: 0.9915 at 4818 kbit/s
-  // against today's medium 0.9912 at 5015; with 0.5 s under 4950k it spent more than today's medium).
-  // The stillimage/animation tunes, aq-mode 3 and ipratio 1 gained nothing on the test set.
-  balanced: { crf: 24, capBitsPerPixel: 0.0772, pixFmt: 'yuv420p', bufferSec: 1 },
+  // The default: CRF 24 under 4900k at 1080p30 with the half-second buffer of CBR. Text and slides stay
+  // under the cap (≤ 1.5 Mbit/s, SSIM ≥ 0.996); motion reaches it, and there it matches today's medium
+  // (CBR 5000k): video window, every frame new, 0.9910 at 4941 kbit/s against 0.9909 at 5015. The half
+  // second bounds the largest frame (a full-screen change, sent whole) as today's does: 2450 kbit against
+  // 2500, so on a slow link it takes no longer. Glass to glass, interleaved: p50 1.02× and 1.00× of
+  // today's medium. A 1 s buffer under 4800k scored better on motion (0.9913 at 4896) but lets that frame
+  // grow to twice the size: p50 0.97–1.05× here, 1.08–1.09× in an earlier run. 4800k with half a second
+  // fell short on motion (0.9908); CRF 23 spent as much for less. The stillimage/animation tunes, aq-mode
+  // 3 and ipratio 1 gained nothing on the test set.
+  balanced: { crf: 24, capBitsPerPixel: 0.0788, pixFmt: 'yuv420p' },
   motion: { crf: 21, capBitsPerPixel: 0.15, pixFmt: 'yuv420p' },
   text444: { crf: 23, capBitsPerPixel: 0.08, pixFmt: 'yuv444p' },
 };
