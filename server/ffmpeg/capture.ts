@@ -42,9 +42,9 @@ export const PRESETS: Readonly<Record<Quality, PresetSpec>> = {
   // under the cap (≤ 1.5 Mbit/s, SSIM ≥ 0.996); motion reaches it, and there it matches today's medium
   // (CBR 5000k): video window, every frame new, 0.9910 at 4941 kbit/s against 0.9909 at 5015. The half
   // second bounds the largest frame (a full-screen change, sent whole) as today's does: 2450 kbit against
-  // 2500, so on a slow link it takes no longer. Glass to glass, interleaved: p50 1.02× and 1.00× of
-  // today's medium. A 1 s buffer under 4800k scored better on motion (0.9913 at 4896) but lets that frame
-  // grow to twice the size: p50 0.97–1.05× here, 1.08–1.09× in an earlier run. 4800k with half a second
+  // 2500, so on a slow link it takes no longer. Glass to glass, interleaved: p50 1.02×, 1.00× and 1.03× of
+  // today's medium. A 1 s buffer under 4800k scored better on motion (0.9913 at 4896) but doubles that
+  // bound (4800 kbit): p50 0.97–1.05× here, 1.08–1.09× in an earlier run. 4800k with half a second
   // fell short on motion (0.9908); CRF 23 spent as much for less. The stillimage/animation tunes, aq-mode
   // 3 and ipratio 1 gained nothing on the test set.
   balanced: { crf: 24, capBitsPerPixel: 0.0788, pixFmt: 'yuv420p' },
