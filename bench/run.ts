@@ -45,7 +45,7 @@ import {
 import { makeTestset, CLIP_NAMES } from './testset.js';
 import { benchWebRtc, webrtcSection, type WebRtcBenchResult } from './webrtc.js';
 import { audioSyncSection, benchAudioSync, type AudioSyncResult } from './audio-sync.js';
-import { benchWebRtcScale, webrtcScaleSection, type ScaleRow } from './webrtc-scale.js';
+import { BALANCED_KBPS, benchWebRtcScale, webrtcScaleSection, type ScaleRow } from './webrtc-scale.js';
 import { benchWebRtcLoss, webrtcLossSection, type LossResult } from './webrtc-loss.js';
 import { renderReport, type BenchConfig, type CpuPair, type ProfiledRun } from './report.js';
 import { runScenario, type ScenarioOptions, type ScenarioResult } from './scenario.js';
@@ -368,8 +368,13 @@ async function main(): Promise<void> {
   }
   let webrtcScale: ScaleRow[] | null = null;
   if (cfg.glass && !cfg.quick) {
-    progress('WebRTC viewers: 50 werift clients beside 50 HTTP viewers (bench/webrtc-scale.ts)…');
-    webrtcScale = await benchWebRtcScale(50, 10);
+    progress(
+      'WebRTC viewers: 50 viewers (3 Chromium pages) beside 50 HTTP viewers at 720p and 1080p (bench/webrtc-scale.ts)…',
+    );
+    webrtcScale = [
+      ...(await benchWebRtcScale({ height: 720, bitrateKbps: BALANCED_KBPS[720] })),
+      ...(await benchWebRtcScale({ height: 1080, bitrateKbps: BALANCED_KBPS[1080] })),
+    ];
   }
   const webrtcLoss: LossResult[] = [];
   if (cfg.glass && !cfg.quick && process.getuid?.() === 0) {

@@ -1,7 +1,8 @@
 /**
  * WebRTC viewers, measured: glass to glass in Chromium over WebRTC (WHEP from the landing page), in
  * Chromium over the Matroska <video>, and in an ffmpeg viewer, watching the same `mkvcast share`
- * one after another; and the join time, from a page load to its first frame over WebRTC.
+ * one after another; two WebRTC pages at once, with and without the playout-delay header extension, timing
+ * the same colours; and the join time, from a page load to its first frame over WebRTC.
  *
  * Latency: the Xvfb root window is painted a new colour; each viewer notes when a frame of that colour
  * is shown (pages: requestVideoFrameCallback, 1×1 canvas; ffmpeg: every frame decoded to one pixel).
@@ -18,6 +19,7 @@ import { startXvfb } from '../support/xvfb.js';
 import { makeMedia } from '../support/media.js';
 import { ServeService } from '../server/serve.js';
 import type { JoinMode } from '../server/webrtc/webrtc-viewer.js';
+import { PLAYOUT_DELAY_URI } from '../server/webrtc/whep.js';
 import { type LatencyResult, pixelViewer, startShare, stopChild, summarise } from './glass.js';
 
 const PALETTE: [string, number[]][] = [
@@ -35,7 +37,11 @@ export interface WebRtcBenchResult {
   fps: number;
   webrtc: LatencyResult;
   matroska: LatencyResult;
+  /** From the switch to the Matroska <video> until a colour showed within 2 s of being painted. */
+  matroskaSettleMs: number;
   ffmpeg: LatencyResult;
+  /** Two WebRTC pages at once, timing the same colours: the playout-delay extension sent (0, 0), or not. */
+  playoutDelay: { with: LatencyResult; without: LatencyResult; fps: { with: number; without: number } };
   /** WebRTC p50 / ffmpeg p50. */
   ratio: number;
   /** Page load (navigation start) to the first frame shown over WebRTC. */
@@ -117,8 +123,23 @@ export async function benchWebRtc(options: { quick?: boolean } = {}): Promise<We
     const share = await startShare(xvfb, fps);
     const landing = share.url.replace(/live\.mkv$/, '');
     const context = await browser.newContext();
-    const open = async (transport: 'webrtc' | 'matroska'): Promise<Page> => {
-      const page = await context.newPage();
+    const open = async (
+      transport: 'webrtc' | 'matroska',
+      withoutPlayoutDelay = false,
+      inContext = context,
+    ): Promise<Page> => {
+      const page = await inContext.newPage();
+      if (withoutPlayoutDelay) {
+        // The offer without Chromium's playout-delay extension: the server cannot send it.
+        await page.route('**/whep', (route) =>
+          route.continue({
+            postData: (route.request().postData() ?? '')
+              .split('\r\n')
+              .filter((line) => !line.includes(PLAYOUT_DELAY_URI))
+              .join('\r\n'),
+          }),
+        );
+      }
       await page.goto(landing);
       await waitFor('WebRTC', async () => (await transportLine(page)) === 'Playing over WebRTC.', {
         timeoutMs: 20_000,
@@ -147,6 +168,7 @@ export async function benchWebRtc(options: { quick?: boolean } = {}): Promise<We
     };
     // One viewer at a time: on a 2-core machine a second decoder (a 720p <video>) would slow the others.
     const latencies = { webrtc: [] as number[], matroska: [] as number[], ffmpeg: [] as number[] };
+    let matroskaSettleMs = 0;
     let index = 0;
     const measure = async (
       what: keyof typeof latencies,
@@ -186,9 +208,67 @@ export async function benchWebRtc(options: { quick?: boolean } = {}): Promise<We
     await measure('webrtc', inPage(webrtcPage));
     await webrtcPage.close();
 
+    // playout-delay (min = max = 0) or not: two pages at once, each colour timed in both.
+    const withDelay = await open('webrtc');
+    // A context of its own: in one context, headless Chromium renders only the newest page's frames.
+    const otherContext = await browser.newContext();
+    const withoutDelay = await open('webrtc', true, otherContext);
+    await sleep(1000);
+    const paired = { with: [] as number[], without: [] as number[] };
+    const pairedFromMs = Date.now();
+    for (let i = 0; i < rounds; i++) {
+      index = (index + 1 + Math.floor(Math.random() * (PALETTE.length - 1))) % PALETTE.length;
+      const [name, rgb] = PALETTE[index];
+      await xvfb.paint(name);
+      const drawnMs = Date.now();
+      await Promise.all(
+        (
+          [
+            ['with', withDelay],
+            ['without', withoutDelay],
+          ] as const
+        ).map(async ([which, page]) => {
+          const ms = await waitFor('the colour', () => inPage(page)(drawnMs, rgb), {
+            timeoutMs: 3000,
+            intervalMs: 5,
+          }).catch(() => 3000);
+          paired[which].push(ms);
+        }),
+      );
+      await sleep(150 + Math.random() * 150);
+    }
+    // Frames shown a second by each over the same time: does rendering at once cost smoothness?
+    const pairedToMs = Date.now();
+    const shownFps = async (page: Page): Promise<number> => {
+      const count = await page.evaluate<number>(
+        `(window.__frames || []).filter((f) => f.atMs >= ${pairedFromMs} && f.atMs <= ${pairedToMs}).length`,
+      );
+      return Math.round((count / ((pairedToMs - pairedFromMs) / 1000)) * 10) / 10;
+    };
+    const pairedFps = { with: await shownFps(withDelay), without: await shownFps(withoutDelay) };
+    await withDelay.close();
+    await otherContext.close();
+
     const matroskaPage = await open('matroska');
-    await sleep(3000); // let the <video> settle at its live edge
-    // The <video> runs seconds behind on a loaded machine: a longer wait, so that it is measured.
+    // The <video> starts seconds behind (the buffered GOPs) and catches up by playing faster: colours
+    // painted meanwhile show 5-10 s late, after the bench stopped looking for them (which is why this
+    // column had no reading). Wait until a colour shows within 2 s, then measure it there.
+    const settleStart = Date.now();
+    let settled = false;
+    while (!settled && Date.now() - settleStart < 45_000) {
+      index = (index + 1) % PALETTE.length;
+      const [name, rgb] = PALETTE[index];
+      await xvfb.paint(name);
+      const drawnMs = Date.now();
+      settled = await waitFor('a colour within 2 s', () => inPage(matroskaPage)(drawnMs, rgb), {
+        timeoutMs: 2000,
+        intervalMs: 20,
+      }).then(
+        () => true,
+        () => false,
+      );
+    }
+    matroskaSettleMs = Date.now() - settleStart;
     await measure('matroska', inPage(matroskaPage), 8000);
     await matroskaPage.close();
 
@@ -206,6 +286,12 @@ export async function benchWebRtc(options: { quick?: boolean } = {}): Promise<We
       fps,
       webrtc,
       matroska: summarise(latencies.matroska),
+      matroskaSettleMs,
+      playoutDelay: {
+        with: summarise(paired.with),
+        without: summarise(paired.without),
+        fps: pairedFps,
+      },
       ffmpeg: ffmpegResult,
       ratio: Math.round((webrtc.p50Ms / Math.max(ffmpegResult.p50Ms, 1)) * 100) / 100,
       join: summarise(joinMs),
@@ -229,14 +315,19 @@ export function webrtcSection(result: WebRtcBenchResult | null): string {
 
 \`bench/webrtc.ts\`: \`mkvcast share\` of a ${result.width}×${result.height} Xvfb screen at ${result.fps} fps, watched at
 one after another (a second decoder would slow the others on this 2-core machine) by an ffmpeg viewer,
-Chromium over WebRTC (the landing page, WHEP) and Chromium over the Matroska \`<video>\`. The screen is painted a new colour; each viewer notes when a frame of it is shown. Join: a fresh
+Chromium over WebRTC (the landing page, WHEP) and Chromium over the Matroska \`<video>\` (measured once it reached its
+live edge: a colour shown within 2 s). The screen is painted a new colour; each viewer notes when a frame of it is shown.
+playout-delay: two WebRTC pages at once time the same colours, one whose offer lacks the extension (so the server does not
+send it). Join: a fresh
 page, from navigation start to its first frame over WebRTC, at a random place in the 1 s GOP.
 
 | viewer | p50 ms | p95 ms | max ms | samples |
 | --- | --- | --- | --- | --- |
 ${row('Chromium, WebRTC', result.webrtc)}
-${row('Chromium, Matroska <video>', result.matroska)}
+${row(`Chromium, Matroska <video> (after ${result.matroskaSettleMs} ms to reach its live edge)`, result.matroska)}
 ${row('ffmpeg', result.ffmpeg)}
+${row(`Chromium, WebRTC, playout-delay 0 sent (paired page, ${result.playoutDelay.fps.with} fps shown)`, result.playoutDelay.with)}
+${row(`Chromium, WebRTC, no playout-delay (paired page, ${result.playoutDelay.fps.without} fps shown)`, result.playoutDelay.without)}
 ${row('join (page load → first WebRTC frame)', result.join)}
 ${row('join on serve, 1 s GOP: current GOP at once', result.joinModes['current-gop'])}
 ${row('join on serve, 1 s GOP: wait for the next keyframe', result.joinModes['next-keyframe'])}

@@ -3,7 +3,17 @@
  * counts the video frames it receives (RTP packets with the marker bit). Run apart from the server
  * (its CPU is measured alone):
  *
- *   node dist/bench/whep-clients.js URL N SECONDS     prints JSON: connected, frames per second each
+ *   node dist/bench/whep-clients.js URL N SECONDS [--decrypt]     prints JSON: connected, frames per second each
+ *
+ * To keep the load cheap (50 of them share this machine's 2 cores with the server), a client reads only
+ * the RTP header, which SRTP leaves in the clear: each packet with the marker bit ends a frame, and the
+ * packet goes no further into werift (no decryption, no parsing), except the first few, on which
+ * werift starts its receiver reports. What the server does for it is the
+ * same; RTCP, STUN and DTLS still go through werift, which sends the receiver reports the server waits
+ * for. `--decrypt` lets werift decrypt and parse every packet, as a real receiver does.
+ *
+ * It prints `connected` once its viewers are in, and starts its window of SECONDS when a line comes on
+ * its stdin (so that several such processes measure the same window), or at once without a stdin.
  */
 import { fileURLToPath } from 'node:url';
 import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
@@ -22,7 +32,29 @@ interface Client {
   session: string | null;
 }
 
-async function connect(url: string): Promise<Client> {
+/** RTP, not RTCP (RFC 5761 §4: RTCP packet types 192–223 share the byte with marker and payload type). */
+const isRtp = (data: Buffer): boolean =>
+  data.length >= 12 && data[0] >> 6 === 2 && !((data[1] & 0x7f) >= 64 && (data[1] & 0x7f) < 96);
+
+/** Counts frames from the clear RTP headers, and keeps RTP away from werift's decryption and parsing. */
+function countHeaders(client: Client): void {
+  const connection = client.pc.iceTransports[0]?.connection;
+  if (!connection) throw new Error('no ICE transport after the answer');
+  const execute = connection.onData.execute;
+  // Until SRTP is up, and for a few packets after, RTP goes through: werift starts its receiver
+  // reports (the server's sign of life) on the first it can decrypt.
+  let passLeft = 30;
+  connection.onData.execute = (data: Buffer) => {
+    if (!isRtp(data)) return execute(data);
+    if (passLeft > 0) {
+      if (client.pc.connectionState === 'connected') passLeft -= 1;
+      return execute(data);
+    }
+    if (data[1] & 0x80) client.frames += 1;
+  };
+}
+
+async function connect(url: string, decrypt: boolean): Promise<Client> {
   const pc = new RTCPeerConnection({
     codecs: {
       video: [
@@ -39,11 +71,13 @@ async function connect(url: string): Promise<Client> {
   });
   const client: Client = { pc, frames: 0, session: null };
   pc.addTransceiver('video', { direction: 'recvonly' });
-  pc.onTrack.subscribe((track) => {
-    track.onReceiveRtp.subscribe((rtp) => {
-      if (rtp.header.marker) client.frames += 1;
+  if (decrypt) {
+    pc.onTrack.subscribe((track) => {
+      track.onReceiveRtp.subscribe((rtp) => {
+        if (rtp.header.marker) client.frames += 1;
+      });
     });
-  });
+  }
   await pc.setLocalDescription(await pc.createOffer());
   const response = await fetch(url, {
     method: 'POST',
@@ -57,16 +91,22 @@ async function connect(url: string): Promise<Client> {
   }
   client.session = new URL(response.headers.get('location')!, url).href;
   await pc.setRemoteDescription({ type: 'answer', sdp: body });
+  if (!decrypt) countHeaders(client);
   return client;
 }
 
-export async function runClients(url: string, count: number, seconds: number): Promise<ClientsResult> {
+export async function runClients(
+  url: string,
+  count: number,
+  seconds: number,
+  decrypt = false,
+): Promise<ClientsResult> {
   const failures: string[] = [];
   const clients: Client[] = [];
   // A few at a time: the point is the load of 50 watching, not of 50 handshakes at the same instant.
   for (let i = 0; i < count; i += 5) {
     const batch = await Promise.allSettled(
-      Array.from({ length: Math.min(5, count - i) }, () => connect(url)),
+      Array.from({ length: Math.min(5, count - i) }, () => connect(url, decrypt)),
     );
     for (const result of batch) {
       if (result.status === 'fulfilled') clients.push(result.value);
@@ -75,6 +115,11 @@ export async function runClients(url: string, count: number, seconds: number): P
   }
   // Settle (ICE, DTLS, the catch-up GOP), then count frames over the window.
   await new Promise((resolve) => setTimeout(resolve, 3000));
+  process.stdout.write('connected\n');
+  if (!process.stdin.isTTY && process.stdin.readable) {
+    await new Promise((resolve) => process.stdin.once('data', resolve).once('end', resolve));
+    process.stdin.pause();
+  }
   const start = clients.map((c) => c.frames);
   const startMs = performance.now();
   process.stdout.write('measuring\n');
@@ -94,7 +139,7 @@ export async function runClients(url: string, count: number, seconds: number): P
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const [url, count, seconds] = process.argv.slice(2);
-  const result = await runClients(url, Number(count), Number(seconds));
+  const result = await runClients(url, Number(count), Number(seconds), process.argv.includes('--decrypt'));
   process.stdout.write(JSON.stringify(result) + '\n');
   process.exit(0);
 }

@@ -71,3 +71,54 @@ export function frameAfter(page: Page, sinceMs: number, rgb: number[]): Promise<
 export function transportLine(page: Page): Promise<string> {
   return page.evaluate<string>(`document.getElementById('transport-label')?.textContent ?? ''`);
 }
+
+const COUNT_FRAMES = `
+(() => {
+  const video = document.getElementById('player');
+  const shown = [];
+  window.__shown = shown;
+  const onFrame = (now) => {
+    shown.push(performance.timeOrigin + now);
+    if (shown.length > 20000) shown.splice(0, 10000);
+    video.requestVideoFrameCallback(onFrame);
+  };
+  video.requestVideoFrameCallback(onFrame);
+})()`;
+
+/** Starts noting when each of the page's video frames is shown (epoch ms), without reading its pixels. */
+export async function countFrames(page: Page): Promise<void> {
+  await page.evaluate(COUNT_FRAMES);
+}
+
+export interface PagePlayback {
+  /** Frames shown a second over the window. */
+  fps: number;
+  /** Gaps between shown frames of `freezeMs` or more (a picture that stood still). */
+  freezes: number;
+  longestGapMs: number;
+}
+
+/** What `countFrames` saw between two epoch times. */
+export async function playback(
+  page: Page,
+  fromMs: number,
+  toMs: number,
+  freezeMs = 200,
+): Promise<PagePlayback> {
+  const shown = await page.evaluate<number[]>(
+    `(window.__shown || []).filter((t) => t >= ${Number(fromMs)} && t <= ${Number(toMs)})`,
+  );
+  let freezes = 0;
+  let longestGapMs = shown.length ? shown[0] - fromMs : toMs - fromMs;
+  for (let i = 1; i < shown.length; i++) {
+    const gap = shown[i] - shown[i - 1];
+    if (gap >= freezeMs) freezes += 1;
+    longestGapMs = Math.max(longestGapMs, gap);
+  }
+  if (shown.length) longestGapMs = Math.max(longestGapMs, toMs - shown[shown.length - 1]);
+  return {
+    fps: Math.round((shown.length / ((toMs - fromMs) / 1000)) * 10) / 10,
+    freezes,
+    longestGapMs: Math.round(longestGapMs),
+  };
+}

@@ -5,7 +5,12 @@
  * LAN) on UDP ports from the configured range; the answer carries them all (no trickle).
  */
 import { randomBytes } from 'node:crypto';
-import { RTCPeerConnection, RTCRtpCodecParameters, type RTCRtpSender } from 'werift';
+import {
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  RTCRtpHeaderExtensionParameters,
+  type RTCRtpSender,
+} from 'werift';
 import type { Publisher } from '../stream/publisher.js';
 import type { ViewerMeta } from '../stream/viewer.js';
 import { WebRtcError } from './errors.js';
@@ -19,12 +24,21 @@ export interface WhepOptions {
   viewer: WebRtcViewerOptions;
   /** RTP payload bytes at most: 1200 keeps SRTP packets under any LAN's MTU, tunnels included. */
   maxPayloadBytes: number;
+  /**
+   * When the offer has Chromium's playout-delay header extension, send it with min = max = 0 on the
+   * video: the receiver renders each frame as it is decoded, without a jitter buffer.
+   */
+  playoutDelay: boolean;
 }
+
+/** Chromium's playout-delay RTP header extension (12-bit min and max delay, in 10 ms units). */
+export const PLAYOUT_DELAY_URI = 'http://www.webrtc.org/experiments/rtp-hdrext/playout-delay';
 
 export const DEFAULT_WHEP_OPTIONS: WhepOptions = {
   portRange: null,
   viewer: DEFAULT_WEBRTC_VIEWER_OPTIONS,
   maxPayloadBytes: 1200,
+  playoutDelay: true,
 };
 
 export class WhepEndpoint {
@@ -62,6 +76,11 @@ export class WhepEndpoint {
         ],
         audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
       },
+      headerExtensions: {
+        video: this.options.playoutDelay
+          ? [new RTCRtpHeaderExtensionParameters({ uri: PLAYOUT_DELAY_URI })]
+          : [],
+      },
       iceServers: [],
       iceUseIpv6: false,
       ...(low !== undefined && high !== undefined ? { icePortRange: [low, high] as [number, number] } : {}),
@@ -69,10 +88,13 @@ export class WhepEndpoint {
     try {
       await pc.setRemoteDescription({ type: 'offer', sdp: checked.sdp });
       const senders: { video?: RTCRtpSender; audio?: RTCRtpSender } = {};
+      let playoutDelayId: number | null = null;
       for (const transceiver of pc.getTransceivers()) {
         if (transceiver.mid === checked.video.mid) {
           transceiver.setDirection('sendonly');
           senders.video = transceiver.sender;
+          // werift keeps the offer's id for each extension both sides know.
+          playoutDelayId = transceiver.headerExtensions.find((e) => e.uri === PLAYOUT_DELAY_URI)?.id ?? null;
         } else if (tracks.audio && checked.audio && transceiver.mid === checked.audio.mid) {
           transceiver.setDirection('sendonly');
           senders.audio = transceiver.sender;
@@ -97,7 +119,7 @@ export class WhepEndpoint {
         senders,
         timeline,
         () => this.publisher.currentGop(),
-        this.options.viewer,
+        { ...this.options.viewer, playoutDelayId },
       );
       this.sessions.set(id, viewer);
       viewer.once('close', () => this.sessions.delete(id));
