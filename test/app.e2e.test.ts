@@ -560,9 +560,8 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
   });
 
   it('WebRTC ports in Advanced: a range too short for max viewers is refused next to the field; a good one reaches the WHEP answer', async () => {
-    if (!(await page.evaluate<boolean>('document.querySelector("details").open'))) {
-      await page.getByText('Advanced').click();
-    }
+    const wasOpen = await page.evaluate<boolean>('document.querySelector("details").open');
+    if (!wasOpen) await page.getByText('Advanced').click();
     const field = page.getByLabel('WebRTC ports (UDP)');
     await field.fill('40000-40009');
     await page.getByRole('button', { name: 'Start sharing' }).click();
@@ -621,6 +620,7 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
     await page.getByRole('button', { name: 'Stop sharing' }).click();
     await page.getByRole('button', { name: 'Start sharing' }).waitFor({ timeout: 10_000 });
     await field.fill('');
+    if (!wasOpen) await page.getByText('Advanced').click();
   });
 
   it('a port below 1024 is refused with the error next to the port field', async () => {
