@@ -3,7 +3,8 @@
  * stream gets a new header, and the server ends every WebRTC session (its RTP timeline and codec
  * parameters belong to the old header). The landing page must notice, connect again over WebRTC by
  * itself (not fall back to the Matroska <video>), and show the screen at its new size; /status must
- * list one WebRTC viewer, not the old session left behind.
+ * list one WebRTC viewer, not the old session left behind. Sound turned on is a header change too (a
+ * new track): the page that opened without sound must connect again with it.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +13,7 @@ import type { StreamStatus } from '../server/api.js';
 import { SharingSession } from '../server/session/session.js';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
 import { launchChromium } from '../support/browser.js';
+import { SPEAKERS, startPulse, type Pulse } from '../support/pulse.js';
 import { freePort } from '../support/ports.js';
 import { killAll, waitFor } from '../support/processes.js';
 import { countPeers, frameAfter, peers, sampleFrames, transportLine } from '../support/webrtc-page.js';
@@ -135,5 +137,93 @@ describe('a header change while Chromium watches over WebRTC', { timeout: 60_000
     // What the page asks when its packets stop: the old session ended, the new one runs.
     assert.equal((await fetch(`${base}whep/${first.id}`)).status, 404);
     assert.equal((await fetch(`${base}whep/${viewers[0].id}`)).status, 204);
+  });
+});
+
+/** The page's inbound audio over WebRTC: packets and energy so far (null before there is an audio track). */
+const inboundAudio = (page: Page): Promise<{ packets: number; energy: number } | null> =>
+  page.evaluate<{ packets: number; energy: number } | null>(`(async () => {
+    const pc = (window.__peers || []).at(-1);
+    if (!pc) return null;
+    let found = null;
+    (await pc.getStats()).forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'audio') found = { packets: s.packetsReceived, energy: s.totalAudioEnergy ?? 0 };
+    });
+    return found;
+  })()`);
+
+describe('sound turned on while Chromium watches over WebRTC', { timeout: 60_000 }, () => {
+  let xvfb: Xvfb;
+  let pulse: Pulse;
+  let session: SharingSession;
+  let browser: Browser;
+
+  before(async () => {
+    [xvfb, pulse] = await Promise.all([startXvfb([{ width: 320, height: 240 }]), startPulse()]);
+    await xvfb.paint('#ff0000');
+    // The capture ffmpeg inherits this process's environment: it must reach the private daemon.
+    Object.assign(process.env, pulse.env);
+    session = new SharingSession(
+      { ...DEFAULT_SETTINGS, fps: 15, host: '127.0.0.1', port: await freePort(), keyframeIntervalSec: 1 },
+      { display: xvfb.display, env: { ...process.env, DISPLAY: xvfb.display } },
+    );
+    await session.start();
+    browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
+  });
+  after(async () => {
+    await browser?.close();
+    await session?.stop();
+    await killAll();
+    await pulse?.stop();
+    await xvfb?.stop();
+  });
+
+  it('the page opened without sound connects again over WebRTC by itself, and now hears the tone', async (t) => {
+    pulse.playTone(SPEAKERS, 1000);
+    const context = await browser.newContext();
+    await countPeers(context);
+    const page = await context.newPage();
+    await page.goto(session.links[0].url.replace(/live\.mkv$/, ''));
+    await waitFor(
+      'the page to play over WebRTC',
+      async () => (await transportLine(page)) === 'Playing over WebRTC.',
+      {
+        timeoutMs: 15_000,
+      },
+    );
+    assert.equal(await inboundAudio(page), null, 'no sound yet');
+
+    const onAt = Date.now();
+    assert.deepEqual(await session.updateSettings({ ...session.settings, audio: 'system' }), []);
+    const heard = await waitFor(
+      'sound energy over WebRTC',
+      async () => {
+        // Played out loud (this browser may autoplay sound): the receiver measures the energy it plays.
+        await page.evaluate(`document.getElementById('player').muted = false`);
+        const audio = await inboundAudio(page);
+        return audio && audio.packets > 0 && audio.energy > 0 ? audio : null;
+      },
+      { timeoutMs: 15_000, intervalMs: 200 },
+    ).catch(async (error: Error) =>
+      assert.fail(
+        `${error.message}: ${JSON.stringify({
+          peers: await peers(page),
+          line: await transportLine(page),
+          audio: await inboundAudio(page),
+          state: session.state.kind,
+          tracks: (
+            (await (await fetch(session.links[0].url.replace(/live\.mkv$/, 'status'))).json()) as {
+              tracks?: unknown;
+            }
+          ).tracks,
+        })}`,
+      ),
+    );
+    assert.ok(heard.energy > 0);
+    assert.equal((await peers(page)).count, 2, 'one new peer connection');
+    assert.equal(await transportLine(page), 'Playing over WebRTC.');
+    const ms = Date.now() - onAt;
+    t.diagnostic(`sound heard over WebRTC ${ms} ms after it was turned on`);
+    assert.ok(ms < 8000, `sound heard ${ms} ms after it was turned on`);
   });
 });

@@ -104,7 +104,8 @@ const WEBRTC_SCRIPT = `
     const peer = new RTCPeerConnection({ iceServers: [] });
     pc = peer;
     peer.addTransceiver('video', { direction: 'recvonly' });
-    if (video.dataset.audio) peer.addTransceiver('audio', { direction: 'recvonly' });
+    // Always: sound may be turned on after this page loaded (the server answers inactive without it).
+    peer.addTransceiver('audio', { direction: 'recvonly' });
     const stream = new MediaStream();
     peer.ontrack = (event) => {
       // Render as soon as a frame is decoded, instead of building up a jitter buffer.
@@ -251,7 +252,7 @@ export function landingPage(input: LandingInput): string {
   ];
   const src = escapeHtml(input.streamPath);
   const whep = input.whepPath && !input.webrtcUnsupported && !soundOnly ? escapeHtml(input.whepPath) : null;
-  const webrtcData = whep ? ` data-whep="${whep}"${audio ? ' data-audio="1"' : ''}` : '';
+  const webrtcData = whep ? ` data-whep="${whep}"` : '';
   const media = soundOnly
     ? `<audio id="player" data-src="${src}" controls autoplay muted></audio>`
     : `<video id="player" data-src="${src}"${webrtcData} controls autoplay muted playsinline></video>`;
