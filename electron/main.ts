@@ -43,7 +43,12 @@ import { PushList, PushListFile } from './push-list.js';
 import { startupFailure } from './startup-error.js';
 import { trayVisible } from './tray-host.js';
 import { trayIconFile, trayModel, type TrayAction } from './tray-menu.js';
-import { windowChoices, withWindowThumbnails } from './windows.js';
+import {
+  windowChoices,
+  windowChoicesByTitle,
+  withWindowThumbnails,
+  type NamedWindowSource,
+} from './windows.js';
 import { lockDownContents, lockDownSession, windowOptions } from './window-security.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/electron
@@ -105,14 +110,26 @@ async function pickerScreens(): Promise<ScreenInfo[]> {
 }
 
 /**
- * The windows for the picker (X11 only: x11grab captures by id), with desktopCapturer's thumbnails
- * where it gives them quickly. Elsewhere none: Windows shares by title from the CLI, macOS cannot.
+ * The windows for the picker, with desktopCapturer's thumbnails where it gives them quickly: on X11 the
+ * X windows (x11grab captures by id); on Windows desktopCapturer's windows by title (gdigrab captures by
+ * title). macOS has none: ffmpeg 5.1 cannot capture a window there.
  */
 async function pickerWindows(): Promise<WindowChoice[]> {
+  if (process.platform === 'win32') return windowChoicesByTitle(await windowSources());
   const display = process.env.DISPLAY;
   if (process.platform !== 'linux' || !display) return [];
   const windows = windowChoices(await listX11Windows(display));
   if (windows.length === 0) return windows;
+  try {
+    return withWindowThumbnails(windows, await windowSources());
+  } catch (error) {
+    console.warn('mkvcast: no window thumbnails:', error instanceof Error ? error.message : error);
+    return windows;
+  }
+}
+
+/** desktopCapturer's windows with their names and thumbnails; rejects after THUMBNAIL_TIMEOUT_MS. */
+async function windowSources(): Promise<NamedWindowSource[]> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const sources = await Promise.race([
@@ -121,13 +138,11 @@ async function pickerWindows(): Promise<WindowChoice[]> {
         timer = setTimeout(() => reject(new Error('no answer in 3 s')), THUMBNAIL_TIMEOUT_MS);
       }),
     ]);
-    return withWindowThumbnails(
-      windows,
-      sources.map((s) => ({ id: s.id, dataUrl: s.thumbnail.isEmpty() ? '' : s.thumbnail.toDataURL() })),
-    );
-  } catch (error) {
-    console.warn('mkvcast: no window thumbnails:', error instanceof Error ? error.message : error);
-    return windows;
+    return sources.map((s) => ({
+      id: s.id,
+      name: s.name,
+      dataUrl: s.thumbnail.isEmpty() ? '' : s.thumbnail.toDataURL(),
+    }));
   } finally {
     clearTimeout(timer);
   }

@@ -298,16 +298,19 @@ export interface MkvcastApi {
 
 /** A window the app's picker offers: Settings.window takes its `id`. */
 export interface WindowChoice {
-  /** The X window id (`0x…`) on Linux. */
+  /** The X window id (`0x…`) on Linux; the title on Windows (gdigrab captures by title). */
   id: string;
   /** Its title (may be empty). */
   name: string;
-  /** The program's class, e.g. `XTerm`. */
+  /** The program's class, e.g. `XTerm`; empty where the platform does not say (Windows). */
   className: string;
+  /** Its size in pixels; 0 where the platform does not say (Windows). */
   width: number;
   height: number;
   /** A small picture of the window as a `data:` URL, when the platform gives one quickly. */
   thumbnail?: string;
+  /** Windows: how many open windows have this title (`id` is the title there); gdigrab shares the first. */
+  sameTitleCount?: number;
 }
 
 // --- What crosses IPC (the app's main process ↔ window) ---

@@ -5,7 +5,7 @@ import { type CorsOriginError, parseCorsOrigin } from './http/cors.js';
 import { shareableLinks } from './http/links.js';
 import { pushCommand } from './input/http-ingest.js';
 import { isWildcardHost, TcpSource } from './input/tcp-source.js';
-import { newToken } from './settings.js';
+import { newToken, webrtcPortsTooFew } from './settings.js';
 import { demoSource } from './input/demo.js';
 import { ServeService } from './serve.js';
 import { formatUpload, formatUptime, share, SHARE_HELP, ShareUsageError } from './cli-share.js';
@@ -64,10 +64,12 @@ Watch with:  vlc URL  ·  mpv --profile=low-latency --untimed URL  ·  ffplay -f
 
 class UsageError extends Error {}
 
-/** `--webrtc-ports A-B`, checked. */
-function webrtcPorts(value: string | undefined): PortRange | null {
+/** `--webrtc-ports A-B`, checked (against --max-viewers too: each WebRTC viewer takes a port). */
+function webrtcPorts(value: string | undefined, maxViewers: number): PortRange | null {
   const problem = portRangeProblem(value ?? '');
   if (problem) throw new UsageError(`${problem} For example --webrtc-ports 40000-40100.`);
+  const tooFew = webrtcPortsTooFew(value ?? '', maxViewers);
+  if (tooFew) throw new UsageError(tooFew);
   return value ? parsePortRange(value) : null;
 }
 
@@ -223,7 +225,10 @@ async function serve(argv: string[], command: 'serve' | 'demo' = 'serve'): Promi
         ? null
         : seconds('max-upload', values['max-upload'], 0.1, 100_000, 0),
     webrtc: !(values['no-webrtc'] ?? false),
-    webrtcPorts: webrtcPorts(values['webrtc-ports']),
+    webrtcPorts: webrtcPorts(
+      values['webrtc-ports'],
+      integer('max-viewers', values['max-viewers'], 1, 100_000, 64),
+    ),
   });
 
   let signalled = false;

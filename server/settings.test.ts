@@ -48,6 +48,39 @@ describe('validateSettings', () => {
     assert.ok(mapped.every((m) => m.errors.length === 0));
   });
 
+  it('WebRTC ports: empty for any port, a range low-high from 1024, and one port per viewer at least', () => {
+    const ok = { ...DEFAULT_SETTINGS, webrtcPorts: '40000-40063' };
+    assert.deepEqual(validateSettings(ok), { settings: ok, errors: [] });
+    for (const [webrtcPorts, message] of [
+      ['80-90', /from 1024 to 65535 \(lower ones need root\)/],
+      ['40100-40000', /low first: write 40000-40100/],
+      ['40000:40100', /low-high, e\.g\. 40000-40100/],
+    ] as const) {
+      const { settings, errors } = validateSettings({ ...DEFAULT_SETTINGS, webrtcPorts });
+      assert.equal(errors.length, 1, webrtcPorts);
+      assert.equal(errors[0].field, 'webrtcPorts');
+      assert.match(errors[0].message, message);
+      assert.equal(settings.webrtcPorts, '');
+    }
+    const short = validateSettings({ ...DEFAULT_SETTINGS, webrtcPorts: '40000-40009' });
+    assert.deepEqual(short.errors, [
+      {
+        field: 'webrtcPorts',
+        message:
+          'WebRTC ports 40000-40009 hold 10 browser viewers, but max viewers is 64 (each WebRTC viewer takes a ' +
+          'UDP port). Widen the range to 64 ports or more (e.g. 40000-40063), or lower max viewers to 10.',
+      },
+    ]);
+    assert.equal(short.settings.webrtcPorts, '', 'repaired to any free port, so a settings file still loads');
+    const fewer = { ...DEFAULT_SETTINGS, webrtcPorts: '40000-40009', maxViewers: 10 };
+    assert.deepEqual(validateSettings(fewer).errors, []);
+    assert.match(
+      validateSettings({ ...DEFAULT_SETTINGS, webrtcPorts: '65500-65535', maxViewers: 100 }).errors[0]
+        .message,
+      /e\.g\. 40000-40099/,
+    );
+  });
+
   it('tokens are URL-safe and long enough', () => {
     assert.match(newToken(), /^[A-Za-z0-9_-]{22}$/);
     assert.equal(validateSettings({ token: 'short' }).errors[0].field, 'token');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { FieldError, Quality, Settings } from './api.js';
 import { regionSyntaxProblem } from './region.js';
-import { portRangeProblem } from './webrtc/ports.js';
+import { portRangeProblem, portRangeSize } from './webrtc/ports.js';
 
 /** A fresh viewer token: 22 URL-safe characters (128 random bits). */
 export function newToken(): string {
@@ -115,5 +115,28 @@ export function validateSettings(
     if (problem) errors.push({ field, message: problem });
     else (settings as unknown as Record<string, unknown>)[field] = source[field];
   }
+  const tooFewPorts = webrtcPortsTooFew(settings.webrtcPorts, settings.maxViewers);
+  if (tooFewPorts) {
+    errors.push({ field: 'webrtcPorts', message: tooFewPorts });
+    // Repaired to any free port: the fallback's range may be just as short for these max viewers.
+    settings.webrtcPorts = DEFAULT_SETTINGS.webrtcPorts;
+  }
   return { settings, errors };
+}
+
+/**
+ * Why a WebRTC port range cannot hold `maxViewers` browsers, or null. Each WebRTC viewer's peer
+ * connection binds its own UDP port (one per LAN address), so a shorter range turns viewers away with
+ * an error the CLI or the app only hears of when a browser connects.
+ */
+export function webrtcPortsTooFew(range: string, maxViewers: number): string | null {
+  const size = portRangeSize(range);
+  if (size === null || size >= maxViewers) return null;
+  const low = Number(range.split('-')[0]);
+  const from = low + maxViewers - 1 <= 65535 ? low : 40000;
+  return (
+    `WebRTC ports ${range} hold ${size} browser viewer${size === 1 ? '' : 's'}, but max viewers is ${maxViewers} ` +
+    `(each WebRTC viewer takes a UDP port). Widen the range to ${maxViewers} ports or more ` +
+    `(e.g. ${from}-${from + maxViewers - 1}), or lower max viewers to ${size}.`
+  );
 }

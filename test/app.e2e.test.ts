@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
+import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 import type {
   IpcResult,
   SaveSettingsResult,
@@ -141,7 +142,14 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
       'the keyframe interval says what it trades',
     );
     await page.getByText('Advanced').click();
-    for (const label of ['Listen on address', 'Max viewers', 'Viewer token', 'ffmpeg path', 'Encoder']) {
+    for (const label of [
+      'Listen on address',
+      'Max viewers',
+      'Viewer token',
+      'ffmpeg path',
+      'Encoder',
+      'WebRTC ports (UDP)',
+    ]) {
       assert.equal(await page.getByLabel(label, { exact: true }).count(), 1, `one control labelled ${label}`);
     }
     assert.equal(await page.getByRole('button', { name: 'New token' }).count(), 1);
@@ -220,7 +228,7 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
   });
 
   it('is usable from the keyboard, with a visible focus ring', async () => {
-    await page.getByLabel('Port').focus();
+    await page.getByLabel('Port', { exact: true }).focus();
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate('document.activeElement.textContent'), 'Advanced');
     assert.equal(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle'), 'solid');
@@ -551,10 +559,74 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
     assert.equal(await page.getByRole('heading', { name: /^Viewers/ }).count(), 0);
   });
 
-  it('a port below 1024 is refused with the error next to the port field', async () => {
-    await page.getByLabel('Port').fill('80');
+  it('WebRTC ports in Advanced: a range too short for max viewers is refused next to the field; a good one reaches the WHEP answer', async () => {
+    const wasOpen = await page.evaluate<boolean>('document.querySelector("details").open');
+    if (!wasOpen) await page.getByText('Advanced').click();
+    const field = page.getByLabel('WebRTC ports (UDP)');
+    await field.fill('40000-40009');
     await page.getByRole('button', { name: 'Start sharing' }).click();
-    const port = page.getByLabel('Port');
+    await waitFor(
+      'the WebRTC ports marked invalid',
+      async () => (await field.getAttribute('aria-invalid')) === 'true',
+    );
+    assert.match(
+      (await page.locator('#webrtc-ports-error').textContent()) ?? '',
+      /^WebRTC ports 40000-40009 hold 10 browser viewers, but max viewers is 64 .*Widen the range to 64 ports or more/,
+    );
+    assert.equal(session.state.kind, 'idle', 'nothing was started');
+
+    // 64 ports for the 64 viewers; werift takes a free one of them for each peer connection.
+    const [low, high] = [47100, 47163];
+    await field.fill(` ${low}-${high} `);
+    await page.getByRole('button', { name: 'Start sharing' }).click();
+    await page.getByRole('button', { name: 'Stop sharing' }).waitFor({ timeout: 20_000 });
+    assert.equal(session.settings.webrtcPorts, `${low}-${high}`);
+    assert.equal(saved.at(-1)?.webrtcPorts, `${low}-${high}`, 'the range was stored');
+    const whep = session.links[0].url.replace(/live\.mkv$/, 'whep');
+    const pc = new RTCPeerConnection({
+      codecs: {
+        video: [
+          new RTCRtpCodecParameters({
+            mimeType: 'video/H264',
+            clockRate: 90000,
+            parameters: 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1',
+          }),
+        ],
+      },
+      iceServers: [],
+      iceUseIpv6: false,
+    });
+    try {
+      pc.addTransceiver('video', { direction: 'recvonly' });
+      await pc.setLocalDescription(await pc.createOffer());
+      const response = await fetch(whep, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/sdp' },
+        body: pc.localDescription!.sdp,
+      });
+      const answer = await response.text();
+      assert.equal(response.status, 201, answer);
+      const ports = [...answer.matchAll(/^a=candidate:\S+ \d+ udp \d+ \S+ (\d+) typ host/gim)].map((m) =>
+        Number(m[1]),
+      );
+      assert.ok(ports.length > 0, `host candidates in ${answer}`);
+      for (const port of ports)
+        assert.ok(port >= low && port <= high, `candidate port ${port} in ${low}-${high}`);
+      const ended = await fetch(new URL(response.headers.get('location')!, whep), { method: 'DELETE' });
+      assert.equal(ended.status, 200);
+    } finally {
+      await pc.close();
+    }
+    await page.getByRole('button', { name: 'Stop sharing' }).click();
+    await page.getByRole('button', { name: 'Start sharing' }).waitFor({ timeout: 10_000 });
+    await field.fill('');
+    if (!wasOpen) await page.getByText('Advanced').click();
+  });
+
+  it('a port below 1024 is refused with the error next to the port field', async () => {
+    await page.getByLabel('Port', { exact: true }).fill('80');
+    await page.getByRole('button', { name: 'Start sharing' }).click();
+    const port = page.getByLabel('Port', { exact: true });
     await waitFor(
       'the port marked invalid',
       async () => (await port.getAttribute('aria-invalid')) === 'true',
@@ -571,7 +643,7 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
     const address = squatter.address();
     const taken = typeof address === 'object' && address ? address.port : 0;
     try {
-      await page.getByLabel('Port').fill(String(taken));
+      await page.getByLabel('Port', { exact: true }).fill(String(taken));
       await page.getByRole('button', { name: 'Start sharing' }).click();
       const error = page.locator('#port-error');
       await error.waitFor({ timeout: 20_000 });
@@ -579,7 +651,7 @@ describe('the app window, driving a real sharing session', { timeout: 120_000 },
         (await error.textContent())?.startsWith(`Port ${taken} is in use by another program.`),
       );
       assert.match((await error.textContent()) ?? '', /Pick another/, 'the fix is shown');
-      assert.equal(await page.getByLabel('Port').getAttribute('aria-invalid'), 'true');
+      assert.equal(await page.getByLabel('Port', { exact: true }).getAttribute('aria-invalid'), 'true');
       await page.getByRole('button', { name: 'Start sharing' }).waitFor();
       assert.equal(session.state.kind, 'error');
       await screenshots(page, 'error');

@@ -195,6 +195,8 @@ test(
       [['--max-viewers-per-address', '0'], /--max-viewers-per-address must be a whole number from 1/],
       [['--cors', '*'], /--cors: '\*' is not an origin\. Give an origin such as 'http:/],
       [['--bogus'], /Unknown option '--bogus'/],
+      [['--webrtc-ports', '40100-40000'], /low first: write 40000-40100/],
+      [['--webrtc-ports', '40000-40009'], /hold 10 browser viewers, but max viewers is 64/],
     ];
     await Promise.all(
       cases.map(async ([args, message]) => {

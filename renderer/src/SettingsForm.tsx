@@ -14,6 +14,7 @@ const ADVANCED: readonly (keyof Settings)[] = [
   'ffmpegPath',
   'encoder',
   'maxUploadMbit',
+  'webrtcPorts',
 ];
 
 export interface SettingsFormProps {
@@ -206,6 +207,22 @@ export function SettingsForm(props: SettingsFormProps): ReactElement {
             )}
           </Field>
         </div>
+        <Field
+          id="webrtc-ports"
+          label="WebRTC ports (UDP)"
+          hint="Browsers watch over WebRTC on these ports, one per viewer: low-high, e.g. 40000-40100, to open in a firewall. Empty for any free port."
+          error={errors.webrtcPorts}
+        >
+          {(aria) => (
+            <input
+              {...aria}
+              spellCheck={false}
+              placeholder="any free port"
+              value={draft.webrtcPorts}
+              onChange={(e) => set('webrtcPorts')(e.target.value)}
+            />
+          )}
+        </Field>
         <Field
           id="token"
           label="Viewer token"

@@ -15,7 +15,15 @@ export interface SharePickerProps {
 }
 
 const windowLabel = (w: WindowChoice): string =>
-  `${w.name || '(no title)'} — ${w.className} (${w.width}×${w.height})`;
+  w.width === 0 // Windows: a title only (gdigrab shares by title; desktopCapturer gives no size or class)
+    ? `${w.name}${(w.sameTitleCount ?? 1) > 1 ? ` (${w.sameTitleCount} windows)` : ''}`
+    : `${w.name || '(no title)'} — ${w.className} (${w.width}×${w.height})`;
+
+/** What the picker says under the window list: that gdigrab takes the first of several windows with one title. */
+const windowHint = (picked: WindowChoice | undefined): string =>
+  picked && (picked.sameTitleCount ?? 1) > 1
+    ? `${picked.sameTitleCount} windows are titled "${picked.name}": the first one found is shared. Close or rename the others to be sure which.`
+    : 'Capture follows the window when it moves; sharing stops with a message when it closes.';
 
 /** What is shared: a whole screen, a part of one (halves or WxH+X+Y), or one window, with a picture of it. */
 export function SharePicker({
@@ -126,12 +134,7 @@ export function SharePicker({
         <img className="screen-thumbnail" src={shown.thumbnail} alt={`What ${shown.name} shows now`} />
       )}
       {draft.share === 'window' && (
-        <Field
-          id="window"
-          label="Window"
-          hint="Capture follows the window when it moves; sharing stops with a message when it closes."
-          error={errors.window}
-        >
+        <Field id="window" label="Window" hint={windowHint(picked)} error={errors.window}>
           {(aria) => (
             <select {...aria} value={draft.window} onChange={(e) => set({ window: e.target.value })}>
               {!picked && (

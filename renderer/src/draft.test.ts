@@ -25,6 +25,15 @@ describe('the settings form draft', () => {
     assert.ok(Number.isNaN(settingsFromDraft(text, withBudget).maxUploadMbit));
   });
 
+  it('WebRTC ports round-trip, trimmed; empty is any free port; a bad range goes on for main to judge', () => {
+    const ranged = { ...DEFAULT_SETTINGS, webrtcPorts: '40000-40100' };
+    assert.equal(draftFromSettings(ranged).webrtcPorts, '40000-40100');
+    assert.deepEqual(settingsFromDraft(draftFromSettings(ranged), DEFAULT_SETTINGS), ranged);
+    const typed = { ...draftFromSettings(ranged), webrtcPorts: ' 40100-40000 ' };
+    assert.equal(settingsFromDraft(typed, ranged).webrtcPorts, '40100-40000');
+    assert.equal(settingsFromDraft({ ...typed, webrtcPorts: '' }, ranged).webrtcPorts, '');
+  });
+
   it('passes what was typed on for the main process to judge: empty or text is not a number', () => {
     const draft = { ...draftFromSettings(DEFAULT_SETTINGS), port: '', fps: 'fast', host: ' 127.0.0.1 ' };
     const settings = settingsFromDraft(draft, DEFAULT_SETTINGS);

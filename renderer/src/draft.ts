@@ -19,6 +19,8 @@ export interface Draft {
   region: string;
   window: string;
   outputSize: OutputSize;
+  /** Settings.webrtcPorts: `low-high`, empty for any free port. */
+  webrtcPorts: string;
   /** Settings.audio: `none`, `system`, `mic` or a device id (SoundPicker). */
   audio: string;
 }
@@ -40,6 +42,7 @@ export function draftFromSettings(settings: Settings): Draft {
     region: settings.region,
     window: settings.window,
     outputSize: settings.outputSize,
+    webrtcPorts: settings.webrtcPorts,
     audio: settings.audio,
   };
 }
@@ -63,6 +66,7 @@ export function settingsFromDraft(draft: Draft, saved: Settings): Settings {
     region: draft.share === 'region' ? draft.region.trim() : '',
     window: draft.share === 'window' ? draft.window : '',
     outputSize: draft.outputSize,
+    webrtcPorts: draft.webrtcPorts.trim(),
     audio: draft.audio,
   };
 }

@@ -9,9 +9,11 @@ describe('landingPage with WebRTC', () => {
     { number: 2, kind: 'audio' as const, codec: 'opus' },
   ];
 
-  it('tries WHEP first (the video names the endpoint and the sound), and may POST to this server', () => {
+  it('tries WHEP first (the video names the endpoint), and may POST to this server', () => {
     const html = landingPage({ ...base, tracks: h264Opus, whepPath: 'whep', webrtcUnsupported: null });
-    assert.match(html, /<video id="player" data-src="live.mkv" data-whep="whep" data-audio="1"/);
+    assert.match(html, /<video id="player" data-src="live.mkv" data-whep="whep"/);
+    // Sound is always asked for: it may be turned on after the page loaded (a header change).
+    assert.match(html, /peer\.addTransceiver\('audio', \{ direction: 'recvonly' \}\);/);
     assert.match(html, /id="transport-switch"/);
     assert.match(LANDING_CSP, /connect-src 'self'/);
   });

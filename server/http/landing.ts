@@ -104,7 +104,8 @@ const WEBRTC_SCRIPT = `
     const peer = new RTCPeerConnection({ iceServers: [] });
     pc = peer;
     peer.addTransceiver('video', { direction: 'recvonly' });
-    if (video.dataset.audio) peer.addTransceiver('audio', { direction: 'recvonly' });
+    // Always: sound may be turned on after this page loaded (the server answers inactive without it).
+    peer.addTransceiver('audio', { direction: 'recvonly' });
     const stream = new MediaStream();
     peer.ontrack = (event) => {
       // Render as soon as a frame is decoded, instead of building up a jitter buffer.
@@ -142,6 +143,34 @@ const WEBRTC_SCRIPT = `
     if (pc !== peer) return;
     if (!shown) throw new Error('no picture arrived');
     say('Playing over WebRTC.', 'Play the Matroska stream');
+    watchPackets(peer, session);
+  };
+  // The server ends a session on a new header without a word the browser hears (no DTLS close_notify):
+  // when no video packet came for a second, ask whether the session still runs (an encoder restart
+  // also pauses the packets, on the same session), and connect again at once if it ended.
+  const watchPackets = (peer, url) => {
+    let last = -1;
+    let stillTicks = 0;
+    let asking = false;
+    const timer = setInterval(async () => {
+      if (pc !== peer) return clearInterval(timer);
+      const stats = await peer.getStats().catch(() => null);
+      if (!stats || pc !== peer) return;
+      let packets = 0;
+      stats.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') packets = s.packetsReceived; });
+      stillTicks = packets === last ? stillTicks + 1 : 0;
+      last = packets;
+      if (stillTicks < 2 || asking) return;
+      asking = true;
+      const response = await fetch(url, { cache: 'no-store' }).catch(() => null);
+      asking = false;
+      if (response && response.status === 404 && pc === peer) {
+        clearInterval(timer);
+        session = null;
+        hangUp();
+        tryWebrtc();
+      }
+    }, 500);
   };
   const tryWebrtc = () => webrtc().catch((error) => { if (mode === 'webrtc') matroska(String(error.message || error)); });
   other.addEventListener('click', () => (mode === 'webrtc' ? matroska('') : (hangUp(), tryWebrtc())));
@@ -223,7 +252,7 @@ export function landingPage(input: LandingInput): string {
   ];
   const src = escapeHtml(input.streamPath);
   const whep = input.whepPath && !input.webrtcUnsupported && !soundOnly ? escapeHtml(input.whepPath) : null;
-  const webrtcData = whep ? ` data-whep="${whep}"${audio ? ' data-audio="1"' : ''}` : '';
+  const webrtcData = whep ? ` data-whep="${whep}"` : '';
   const media = soundOnly
     ? `<audio id="player" data-src="${src}" controls autoplay muted></audio>`
     : `<video id="player" data-src="${src}"${webrtcData} controls autoplay muted playsinline></video>`;

@@ -2,6 +2,11 @@
  * The HTTP side of WHEP (RFC 9725 §4): `POST …/whep` with an SDP offer answers 201 with the SDP
  * answer and the session's URL in `Location`; `DELETE` on that URL ends the session. Offers are
  * read whole, up to a small limit, before anything else happens.
+ *
+ * `GET` on a session's URL (our own, not in the RFC) answers 204 while it runs and 404 once it ended.
+ * The server ends sessions on a new header (a new picture size), and werift closes a peer connection
+ * without a DTLS close_notify, so the browser would only notice when ICE consent fails, about 6 s
+ * later: the landing page asks instead as soon as its packets stop for a second.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebRtcError } from '../webrtc/errors.js';
@@ -53,7 +58,7 @@ function statusOf(error: WebRtcError): number {
 }
 
 export function serveWhep(req: IncomingMessage, res: ServerResponse, ctx: WhepRouteContext): void {
-  const allow = ctx.session === null ? 'POST, OPTIONS' : 'DELETE, OPTIONS';
+  const allow = ctx.session === null ? 'POST, OPTIONS' : 'GET, DELETE, OPTIONS';
   if (req.method === 'OPTIONS') {
     res.writeHead(204, {
       ...HEADERS,
@@ -68,6 +73,12 @@ export function serveWhep(req: IncomingMessage, res: ServerResponse, ctx: WhepRo
         : {}),
       'Content-Length': 0,
     });
+    return void res.end();
+  }
+  if (ctx.session !== null && req.method === 'GET') {
+    if (!ctx.endpoint.has(ctx.session))
+      return plainAnswer(res, 404, 'No such WHEP session (it ended, or never was).\n', cors(ctx.corsOrigin));
+    res.writeHead(204, { ...HEADERS, ...cors(ctx.corsOrigin) });
     return void res.end();
   }
   if (ctx.session !== null) {

@@ -40,6 +40,8 @@ const SERVER_SETTINGS: readonly (keyof Settings)[] = [
   'token',
   'ffmpegPath',
   'encoder',
+  // The WHEP endpoint is built with the server, on these UDP ports.
+  'webrtcPorts',
 ];
 
 /**
@@ -423,7 +425,7 @@ export class SharingSession extends EventEmitter {
   /**
    * New settings. Returns the field errors (nothing changes then). While sharing, capture settings
    * restart the encoder (viewers stay when the picture size is unchanged); server settings (port, host,
-   * max viewers, token, ffmpeg, encoder) restart the whole session.
+   * max viewers, token, ffmpeg, encoder, WebRTC ports) restart the whole session.
    */
   async updateSettings(next: Settings): Promise<FieldError[]> {
     const { settings, errors } = validateSettings(next);
