@@ -140,16 +140,43 @@ describe('the app on a Wayland desktop: the portal path, as `mkvcast share`', { 
     viewer.child.kill();
   });
 
-  it('Pause shows what the server answers on the portal path (its refusal and reason, or the Paused card)', async () => {
+  it('Pause and Resume on the portal path: nothing of the screen while paused, the same viewer sees it after', async () => {
+    const viewer = pixelViewer(session.links[0].url);
+    await waitFor('the viewer seeing blue', () => viewer.frames.some((f) => near(f.rgb, BLUE)), {
+      timeoutMs: 15_000,
+    });
     await page.getByRole('button', { name: 'Pause sharing' }).click();
-    const refusal = page.getByText('Pausing is not available with this capture');
-    const paused = page.getByText('Paused: viewers see a');
+    await page.getByText('Paused: viewers see a').waitFor({ timeout: 10_000 });
+    assert.equal(session.paused, true);
+    const pausedAt = Date.now();
+    // The card replaces the picture: frames keep coming, and a colour painted now reaches nobody.
     await waitFor(
-      'a refusal or the paused banner',
-      async () => (await refusal.count()) + (await paused.count()) > 0,
+      'frames of the card',
+      () => viewer.frames.some((f) => f.atMs > pausedAt + 500 && !near(f.rgb, BLUE)),
+      {
+        timeoutMs: 10_000,
+      },
     );
-    if ((await paused.count()) > 0) await page.getByRole('button', { name: 'Resume sharing' }).click();
-    else await page.getByText('Stop sharing instead').waitFor(); // the fix comes with the reason
+    await desktop.setColour('#ffff00');
+    const secretAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.ok(
+      !viewer.frames.some((f) => f.atMs >= secretAt && near(f.rgb, [255, 255, 0])),
+      'nothing of the screen leaves while paused',
+    );
+    assert.ok(
+      viewer.frames.some((f) => f.atMs >= secretAt),
+      'the viewer keeps getting frames (the card)',
+    );
+    await screenshots(page, 'wayland-paused');
+    await page.getByRole('button', { name: 'Resume sharing' }).click();
+    await waitFor(
+      'the same viewer seeing the screen again',
+      () => viewer.frames.some((f) => f.atMs >= secretAt && near(f.rgb, [255, 255, 0])),
+      { timeoutMs: 10_000 },
+    );
+    assert.equal(viewer.child.exitCode, null, 'the viewer stayed connected');
+    viewer.child.kill();
   });
 
   it('Stop sharing ends the cast and its reader; a start on a still screen goes live again; Choose again forgets the token', async () => {
