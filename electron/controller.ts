@@ -3,6 +3,7 @@ import { basename, extname, isAbsolute } from 'node:path';
 import type {
   AddPushResult,
   AudioDeviceList,
+  CaptureWay,
   ChooseFfmpegResult,
   FieldError,
   SaveSettingsResult,
@@ -22,6 +23,7 @@ import type {
 import { toUserError, type SharingSession } from '../server/session/session.js';
 import { newToken, validateSettings } from '../server/settings.js';
 import { FfmpegPathError, verifyFfmpegPath } from './ffmpeg-path.js';
+import type { PortalChoice } from './portal-capture.js';
 import type { PushList } from './push-list.js';
 
 export interface ControllerDeps {
@@ -44,6 +46,12 @@ export interface ControllerDeps {
   verifyFfmpeg?: (path: string) => Promise<string>;
   /** The windows that can be shared (default: none, where the platform cannot capture one). */
   listWindows?: () => Promise<WindowChoice[]>;
+  /**
+   * A Wayland session (issue 16): the session captures through the desktop's ScreenCast portal (its
+   * deps from PortalCapture), the desktop's dialog picks the screen, and the cast is closed whenever
+   * sharing ends. None: screens are picked in the window.
+   */
+  portal?: PortalChoice;
 }
 
 /** The controller's events and their arguments: what main pushes to the window (PushPayloads). */
@@ -77,6 +85,16 @@ export class AppController extends EventEmitter<ControllerEvents> {
     paused: (paused: boolean) => this.emit('paused', paused),
     notice: (notice: UserError) => this.emit('notice', notice),
   };
+  /** Sharing ended (stopped, or failed): the Wayland cast and its reader go with it. */
+  private readonly closePortal = (state: SessionState): void => {
+    if (state.kind !== 'idle' && state.kind !== 'error') return;
+    this.deps.portal?.close().catch((error: unknown) => {
+      console.warn(
+        'mkvcast: closing the Wayland screen cast:',
+        error instanceof Error ? error.message : error,
+      );
+    });
+  };
 
   constructor(deps: ControllerDeps) {
     super();
@@ -87,10 +105,23 @@ export class AppController extends EventEmitter<ControllerEvents> {
     session.on('stats', this.forward.stats);
     session.on('paused', this.forward.paused);
     session.on('notice', this.forward.notice);
+    session.on('state', this.closePortal);
   }
 
+  /** None on Wayland: the desktop's dialog asks which screen or window when sharing starts. */
   listScreens(): Promise<ScreenInfo[]> {
+    if (this.deps.portal) return Promise.resolve([]);
     return this.deps.listScreens();
+  }
+
+  captureWay(): CaptureWay {
+    return this.deps.portal ? 'portal' : 'screens';
+  }
+
+  /** Wayland: the next Start sharing asks the desktop's dialog again, as `mkvcast share --choose-again`. */
+  async chooseAgain(): Promise<void> {
+    if (!this.deps.portal) throw new Error("Only a Wayland desktop's dialog remembers what was chosen.");
+    await this.deps.portal.forget();
   }
 
   getSettings(): Settings {
@@ -218,6 +249,7 @@ export class AppController extends EventEmitter<ControllerEvents> {
   }
 
   listWindows(): Promise<WindowChoice[]> {
+    if (this.deps.portal) return Promise.resolve([]);
     return this.deps.listWindows?.() ?? Promise.resolve([]);
   }
 
@@ -266,6 +298,7 @@ export class AppController extends EventEmitter<ControllerEvents> {
     session.off('stats', this.forward.stats);
     session.off('paused', this.forward.paused);
     session.off('notice', this.forward.notice);
+    session.off('state', this.closePortal);
   }
 }
 

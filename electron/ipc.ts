@@ -59,6 +59,8 @@ export function requestHandlers(
     [IPC.chooseRecordFile]: withoutArgs(() => controller.chooseRecordFile()),
     [IPC.clearRecordFile]: withoutArgs(() => controller.clearRecordFile()),
     [IPC.listAudioDevices]: withoutArgs(() => controller.listAudioDevices()),
+    [IPC.captureWay]: withoutArgs(() => controller.captureWay()),
+    [IPC.chooseAgain]: withoutArgs(() => controller.chooseAgain()),
     [IPC.saveSettings]: (args) => controller.saveSettings(settingsArg(args)),
     [IPC.kick]: (args) => controller.kick(viewerIdArg(args)),
     [IPC.copyLink]: (args) => controller.copyLink(copyTextArg(args)),

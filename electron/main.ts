@@ -34,6 +34,7 @@ import { closeAction, closeChoice, CLOSE_QUESTION, COMPACT_WINDOW } from './clos
 import { AppController } from './controller.js';
 import { withCheckedFfmpeg } from './ffmpeg-path.js';
 import { registerIpc, requestHandlers } from './ipc.js';
+import { appCapture, PortalCapture } from './portal-capture.js';
 import { pushTo } from './push.js';
 import { NetworkWatch } from './network-watch.js';
 import { mayTakeThumbnails, SCREEN_RECORDING_PANE, screenAccessFrom, withThumbnails } from './screens.js';
@@ -62,6 +63,8 @@ let tray: Tray | null = null;
 let quitting = false;
 /** What closing the window does, once main() has a session (before that, the window just closes). */
 let onWindowClose: ((win: BrowserWindow) => void) | null = null;
+/** The environment x11grab is checked against: `--capture=x11` on Wayland captures through XWayland, as asked. */
+let captureEnv: NodeJS.ProcessEnv = process.env;
 
 function currentScreens(): ScreenInfo[] {
   return screensFromDisplays(screen.getAllDisplays(), screen.getPrimaryDisplay().id);
@@ -69,7 +72,7 @@ function currentScreens(): ScreenInfo[] {
 
 /** Electron's displays, unless x11grab could not capture them (Wayland, no DISPLAY): then why not. */
 async function capturableScreens(): Promise<ScreenInfo[]> {
-  const problem = process.platform === 'linux' ? x11Problem(process.env, process.env.DISPLAY) : null;
+  const problem = process.platform === 'linux' ? x11Problem(captureEnv, process.env.DISPLAY) : null;
   if (problem) throw problem;
   return currentScreens();
 }
@@ -235,7 +238,17 @@ async function main(): Promise<void> {
   for (const warning of [...loaded.warnings, checked.warning ?? []].flat())
     console.warn(`mkvcast: ${warning}`);
 
-  const session = new SharingSession(checked.settings, { listScreens: capturableScreens });
+  // Wayland: the desktop's ScreenCast portal, as `mkvcast share` picks it; `--capture=portal|x11` overrides.
+  const capture = appCapture(app.commandLine.getSwitchValue('capture'), process.env, process.platform);
+  if (capture.warning) console.warn(`mkvcast: ${capture.warning}`);
+  const portal =
+    process.platform === 'linux' && capture.backend === 'portal' ? new PortalCapture(process.env) : null;
+  if (capture.backend === 'x11' && process.env.XDG_SESSION_TYPE === 'wayland')
+    captureEnv = { ...process.env, XDG_SESSION_TYPE: 'x11' };
+  const session = new SharingSession(
+    checked.settings,
+    portal ? portal.sessionDeps() : { listScreens: capturableScreens, env: captureEnv },
+  );
   // The pushes' URLs (passwords, stream keys) live in their own private file, never in settings.json.
   const pushFile = new PushListFile(join(app.getPath('userData'), 'pushes.json'));
   const loadedPushes = await pushFile.load();
@@ -255,6 +268,7 @@ async function main(): Promise<void> {
     pickRecordFile,
     listWindows: pickerWindows,
     pushes,
+    ...(portal ? { portal } : {}),
     ...(process.platform === 'darwin'
       ? { openScreenAccessSettings: () => shell.openExternal(SCREEN_RECORDING_PANE) }
       : {}),
@@ -348,6 +362,8 @@ async function main(): Promise<void> {
     session
       .stop()
       .catch((error: unknown) => console.error('mkvcast: stopping the session failed:', error))
+      .then(() => portal?.close())
+      .catch((error: unknown) => console.error('mkvcast: closing the Wayland screen cast failed:', error))
       .finally(() => {
         stopped = true;
         app.quit();

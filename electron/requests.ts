@@ -30,4 +30,6 @@ export const REQUEST_CHANNELS: Readonly<Record<RequestName, RequestChannel>> = {
   addPush: IPC.addPush,
   removePush: IPC.removePush,
   listAudioDevices: IPC.listAudioDevices,
+  captureWay: IPC.captureWay,
+  chooseAgain: IPC.chooseAgain,
 };

@@ -294,7 +294,17 @@ export interface MkvcastApi {
   onPaused(callback: (paused: boolean) => void): () => void;
   /** Something that does not stop sharing, e.g. the sound device went away (the session's 'notice'). */
   onNotice(callback: (notice: UserError) => void): () => void;
+  /** How this app captures: screens picked in the window, or the Wayland desktop's own dialog (issue 16). */
+  captureWay(): Promise<CaptureWay>;
+  /** Wayland: forgets the screen chosen in the desktop's dialog (its restore token), so the next start asks again. */
+  chooseAgain(): Promise<void>;
 }
+
+/**
+ * `screens`: the window lists screens and windows, and ffmpeg grabs the one picked (x11grab, gdigrab,
+ * avfoundation). `portal`: a Wayland session, where the desktop's ScreenCast dialog asks what to share.
+ */
+export type CaptureWay = 'screens' | 'portal';
 
 /** A window the app's picker offers: Settings.window takes its `id`. */
 export interface WindowChoice {
@@ -350,6 +360,8 @@ export const IPC = {
   addPush: 'mkvcast:add-push',
   removePush: 'mkvcast:remove-push',
   listAudioDevices: 'mkvcast:list-audio-devices',
+  captureWay: 'mkvcast:capture-way',
+  chooseAgain: 'mkvcast:choose-again',
   pushState: 'mkvcast:state',
   pushViewers: 'mkvcast:viewers',
   pushStats: 'mkvcast:stats',

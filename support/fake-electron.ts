@@ -71,6 +71,12 @@ class FakeApp extends RecordingEmitter {
       record('app.commandLine.hasSwitch', name);
       return process.argv.includes(`--${name}`);
     },
+    /** `--name=value` on the command line; '' when absent, as Electron answers. */
+    getSwitchValue: (name: string): string => {
+      record('app.commandLine.getSwitchValue', name);
+      const given = process.argv.find((arg) => arg.startsWith(`--${name}=`));
+      return given === undefined ? '' : given.slice(name.length + 3);
+    },
   };
   /** Electron ignores app.quit() while a quit is already closing the windows. */
   private closingWindows = false;

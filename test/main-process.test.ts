@@ -483,3 +483,43 @@ describe('the built main process where a tray icon is seen', () => {
     }
   });
 });
+
+describe('the built main process on a Wayland session (issue 16)', () => {
+  /** main.js with the session's variables of a Wayland desktop (no compositor is needed to ask how it captures). */
+  async function captureOf(args: string[]): Promise<{ way: unknown; screens: unknown; windows: unknown }> {
+    const dir = await mkdtemp(join(tmpdir(), 'mkvcast-main-wayland-'));
+    try {
+      const env = childEnv(dir, { FAKE_ELECTRON_RECORD: join(dir, 'calls.json') });
+      Object.assign(env, { XDG_SESSION_TYPE: 'wayland', WAYLAND_DISPLAY: 'wayland-9', XDG_STATE_HOME: dir });
+      delete env.DISPLAY;
+      const main = new MainProcess(env, args);
+      await main.ask({ cmd: 'ready' });
+      await waitFor('the window', async () => (await main.calls()).some((c) => c.name === 'window.loadURL'));
+      const answer = async (channel: string): Promise<unknown> => {
+        const result = await main.invoke(channel, APP_INDEX_URL);
+        return result.ok ? result.value : result.error.code;
+      };
+      const seen = {
+        way: await answer(IPC.captureWay),
+        screens: await answer(IPC.listScreens),
+        windows: await answer(IPC.listWindows),
+      };
+      main.child.send({ id: 0, cmd: 'quit' });
+      assert.equal(await main.exited, 0, main.stderr);
+      return seen;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("captures through the desktop's portal: no screen or window list, the dialog asks", async () => {
+    assert.deepEqual(await captureOf([]), { way: 'portal', screens: [], windows: [] });
+  });
+
+  it('--capture=x11 on Wayland captures through X11, as `mkvcast share --capture x11`', async () => {
+    const seen = await captureOf(['--capture=x11']);
+    assert.equal(seen.way, 'screens');
+    // No X display in this test: the window is told why, instead of Wayland's refusal.
+    assert.equal(seen.screens, 'NO_DISPLAY');
+  });
+});

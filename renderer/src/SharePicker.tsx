@@ -2,6 +2,7 @@ import type { ReactElement } from 'react';
 import type { ScreenInfo, WindowChoice } from '../../server/api.js';
 import type { Draft } from './draft';
 import { Field } from './Field';
+import { PortalPicker, useCaptureWay } from './PortalPicker';
 import { regionPresets } from './regions';
 import type { FieldErrors } from './SettingsForm';
 
@@ -34,11 +35,21 @@ export function SharePicker({
   windows,
   errors,
 }: SharePickerProps): ReactElement {
+  const captureWay = useCaptureWay();
   const set = (patch: Partial<Draft>): void => onChange({ ...draft, ...patch });
   const shown = screens.find((s) => (draft.screenId ? s.id === draft.screenId : s.primary));
   const presets = shown ? regionPresets(shown) : [];
   const preset = presets.find((p) => p.region === draft.region.trim())?.id ?? 'custom';
   const picked = windows.find((w) => w.id === draft.window);
+  // Wayland: the desktop's own dialog picks the screen or window (issue 16).
+  if (captureWay === 'portal')
+    return (
+      <PortalPicker
+        draft={draft}
+        onChange={onChange}
+        error={errors.window ?? errors.region ?? errors.screenId}
+      />
+    );
   return (
     <>
       <Field

@@ -37,6 +37,8 @@ export function api(): MkvcastApi {
     addPush: call(ipc.addPush),
     removePush: call(ipc.removePush),
     listAudioDevices: call(ipc.listAudioDevices),
+    captureWay: call(ipc.captureWay),
+    chooseAgain: call(ipc.chooseAgain),
     onState: ipc.onState,
     onViewers: ipc.onViewers,
     onStats: ipc.onStats,
