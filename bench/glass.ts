@@ -20,6 +20,7 @@ import { captureArgs } from '../server/ffmpeg/capture.js';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
 import { childPids, killAll, runToExit, spawnTracked, waitFor } from '../support/processes.js';
 import { startXvfb, type Xvfb } from '../support/xvfb.js';
+import { lowDelayPixelViewer } from '../support/pixels.js';
 import { freePort } from '../support/ports.js';
 
 const MKVCAST_BIN = fileURLToPath(new URL('../../bin/mkvcast.js', import.meta.url));
@@ -72,46 +73,8 @@ export function summarise(values: number[]): LatencyResult {
   };
 }
 
-/** A viewer decoding every frame to one RGB pixel, with the arrival time of each (ms, monotonic). */
-export function pixelViewer(url: string): { child: ChildProcess; frames: { atMs: number; rgb: number[] }[] } {
-  const child = spawnTracked(
-    'ffmpeg',
-    [
-      '-v',
-      'error',
-      '-fflags',
-      'nobuffer',
-      '-flags',
-      'low_delay',
-      '-probesize',
-      '32',
-      '-analyzeduration',
-      '0',
-      '-i',
-      url,
-      '-vf',
-      'scale=1:1',
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-      'pipe:1',
-    ],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  const frames: { atMs: number; rgb: number[] }[] = [];
-  let pending = Buffer.alloc(0);
-  child.stdout?.on('data', (chunk: Buffer) => {
-    const atMs = performance.now();
-    pending = Buffer.concat([pending, chunk]);
-    while (pending.length >= 3) {
-      frames.push({ atMs, rgb: [...pending.subarray(0, 3)] });
-      pending = pending.subarray(3);
-    }
-    if (frames.length > 10_000) frames.splice(0, 5000);
-  });
-  return { child, frames };
-}
+/** The low-delay viewer every bench measures glass to glass with (support/pixels.ts). */
+export const pixelViewer = lowDelayPixelViewer;
 
 const near = (a: number[], b: number[]): boolean => a.every((v, i) => Math.abs(v - b[i]) < 48);
 

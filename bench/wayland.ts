@@ -4,17 +4,17 @@
  * Xvfb (x11grab).
  *
  * Latency: the screen is given a new colour (foot's background through OSC 11 on Wayland, xsetroot
- * on X11; the time the write returns is the draw time), and a viewer (ffmpeg decoding every frame to
- * one averaged pixel) reports when a frame of that colour arrives. CPU: the share process and all its
+ * on X11; the time the write returns is the draw time), and a viewer (bench/glass.ts's: ffmpeg with
+ * low-delay decoding, every frame to one averaged pixel) reports when a frame of that colour arrives. CPU: the share process and all its
  * children (ffmpeg, and the PipeWire reader on Wayland), from /proc, over the whole measurement.
  *
  *   node dist/bench/wayland.js [--changes N]     prints JSON and a Markdown table
  */
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { lowDelayPixelViewer } from '../support/pixels.js';
 import { freePort } from '../support/ports.js';
 import { childPids, killAll, spawnTracked, waitFor } from '../support/processes.js';
 import { startWaylandDesktop } from '../support/wayland.js';
@@ -97,30 +97,9 @@ async function measure(
     },
   );
   if (share.exitCode !== null) throw new Error(`${path}: share exited: ${said}`);
-  const viewer: ChildProcess = spawnTracked('ffmpeg', [
-    '-v',
-    'error',
-    '-fflags',
-    'nobuffer',
-    '-i',
-    `http://127.0.0.1:${port}/live.mkv`,
-    '-vf',
-    'scale=1:1',
-    '-f',
-    'rawvideo',
-    '-pix_fmt',
-    'rgb24',
-    '-',
-  ]);
-  const frames: { atMs: number; rgb: number[] }[] = [];
-  let pending = Buffer.alloc(0);
-  viewer.stdout?.on('data', (chunk: Buffer) => {
-    pending = Buffer.concat([pending, chunk]);
-    while (pending.length >= 3) {
-      frames.push({ atMs: performance.now(), rgb: [...pending.subarray(0, 3)] });
-      pending = pending.subarray(3);
-    }
-  });
+  // The same low-delay viewer as bench/glass.ts, so that the two benches' figures compare.
+  const viewer = lowDelayPixelViewer(`http://127.0.0.1:${port}/live.mkv`);
+  const frames = viewer.frames;
   await waitFor(`${path}: first frame`, () => frames.length > 0, { timeoutMs: 15_000 });
   await sleep(1000);
   const ticksBefore = treeTicks(share.pid as number);
@@ -140,7 +119,7 @@ async function measure(
   }
   const cpuPercent =
     ((treeTicks(share.pid as number) - ticksBefore) / 100 / ((performance.now() - startMs) / 1000)) * 100;
-  viewer.kill('SIGKILL');
+  viewer.child.kill('SIGKILL');
   share.kill('SIGINT');
   await new Promise((resolve) => share.once('close', resolve));
   const sorted = [...latencies].sort((a, b) => a - b);
