@@ -19,6 +19,7 @@ import {
   settingsArg,
   viewerIdArg,
 } from './ipc-args.js';
+import { PushSaveError } from './push-list.js';
 import type { RequestChannel } from './requests.js';
 
 export type { RequestChannel } from './requests.js';
@@ -94,5 +95,6 @@ export function ipcError(error: unknown): UserError {
   if (error instanceof IpcArgumentError || error instanceof IpcSenderError) {
     return { code: error.code, message: error.message, fix: error.fix };
   }
+  if (error instanceof PushSaveError) return error.toUserError();
   return toUserError(error);
 }

@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { PushList, PushListFile, type StoredPush } from './push-list.js';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { promisify } from 'node:util';
+import { ipcError } from './ipc.js';
+import { PushList, PushListFile, PushSaveError, type StoredPush } from './push-list.js';
+
+const run = promisify(execFile);
 
 const ICECAST = 'icecast://source:hunter2-secret@127.0.0.1:8000/live.mkv';
 const RTMP = 'rtmp://live.example.com/app/sk_live_KEY123';
@@ -134,5 +139,94 @@ describe('PushList', () => {
     assert.deepEqual(await pushes.remove('x'), []);
     assert.deepEqual(applied, [[]]);
     assert.deepEqual(await pushes.remove('nothing-here'), []);
+  });
+});
+
+describe('PushList saved to a folder it cannot write to', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mkvcast-pushes-fail-'));
+  });
+  after(async () => {
+    await chmod(dir, 0o700).catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * A PushList on the real file at `path` (which holds the ICECAST push), with a folder that no longer
+   * takes writes: adding and removing fail with a typed error, the window gets its code and fix, and
+   * the list, the file, the session and the folder are as they were.
+   */
+  async function failsCleanly(path: string, reason: RegExp, fix: RegExp): Promise<void> {
+    const before = await readFile(path, 'utf8');
+    const entries = await readdir(join(path, '..'));
+    const applied: string[][] = [];
+    const pushes = new PushList([{ id: 'x', url: ICECAST }], {
+      file: new PushListFile(path),
+      apply: async (urls) => void applied.push(urls),
+    });
+    const added = await pushes.add(RTMP);
+    assert.ok(!added.ok, 'the add is refused');
+    assert.equal(added.error.code, 'PUSH_SAVE_FAILED');
+    assert.match(added.error.message, new RegExp(`^Could not save the pushes to ${path}: `));
+    assert.match(added.error.message, reason);
+    assert.match(added.error.fix, fix);
+    assert.ok(!JSON.stringify(added).includes('KEY123') && !JSON.stringify(added).includes('hunter2'));
+
+    const removal = pushes.remove('x');
+    await assert.rejects(removal, PushSaveError);
+    const shown = ipcError(await removal.catch((error: unknown) => error));
+    assert.deepEqual(shown, { code: 'PUSH_SAVE_FAILED', message: shown.message, fix: shown.fix });
+    assert.match(shown.message, reason);
+    assert.match(shown.fix, fix);
+
+    assert.deepEqual(pushes.urls, [ICECAST], 'the list is the one in the file');
+    assert.deepEqual(applied, [], 'the session was not changed');
+    assert.equal(await readFile(path, 'utf8'), before, 'the file is as it was');
+    assert.deepEqual((await new PushListFile(path).load()).pushes, [{ id: 'x', url: ICECAST }]);
+    assert.deepEqual(await readdir(join(path, '..')), entries, 'no temporary file is left');
+  }
+
+  it('a read-only folder (chmod 0500): PUSH_SAVE_FAILED naming the file and EACCES, nothing changed', async (t: TestContext) => {
+    const folder = join(dir, 'read-only');
+    const path = join(folder, 'pushes.json');
+    await new PushListFile(path).save([{ id: 'x', url: ICECAST }]);
+    await chmod(folder, 0o500);
+    try {
+      // As root, permissions do not stop a write: the full-disk case below covers the failure there.
+      const probe = join(folder, 'probe');
+      const writable = await writeFile(probe, '').then(
+        () => true,
+        () => false,
+      );
+      if (writable) {
+        await rm(probe);
+        t.skip('chmod 0500 does not stop this user (root) from writing');
+        return;
+      }
+      await failsCleanly(path, /may not write there \(EACCES\)/, /Check that you may write to .*read-only/);
+    } finally {
+      await chmod(folder, 0o700);
+    }
+  });
+
+  it('a full disk (a small tmpfs, filled): PUSH_SAVE_FAILED naming ENOSPC, nothing changed', async (t: TestContext) => {
+    const mount = join(dir, 'small-disk');
+    await mkdir(mount);
+    try {
+      await run('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mount]);
+    } catch (error) {
+      t.skip(`a small tmpfs cannot be mounted here (needs root): ${(error as Error).message}`);
+      return;
+    }
+    try {
+      const path = join(mount, 'pushes.json');
+      await new PushListFile(path).save([{ id: 'x', url: ICECAST }]);
+      // Fill what is left: the write stops at the disk's end with ENOSPC, the filler stays.
+      await assert.rejects(writeFile(join(mount, 'filler'), Buffer.alloc(1024 * 1024)), { code: 'ENOSPC' });
+      await failsCleanly(path, /the disk is full \(ENOSPC\)/, /Free some space/);
+    } finally {
+      await run('umount', [mount]);
+    }
   });
 });

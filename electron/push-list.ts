@@ -1,10 +1,45 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import type { AddPushResult, PushEntry } from '../server/api.js';
-import { OutputError } from '../server/output/errors.js';
+import type { AddPushResult, PushEntry, UserError } from '../server/api.js';
+import { OutputError, writeProblem } from '../server/output/errors.js';
 import { pushTarget } from '../server/output/push-target.js';
 import { writePrivate } from './settings-file.js';
+
+/**
+ * Saving the pushes failed (a full disk, a folder mkvcast may not write to): the file on disk and the
+ * list are as they were before the change. The message names the file and the system's reason.
+ */
+export class PushSaveError extends Error {
+  override readonly name = 'PushSaveError';
+  readonly code = 'PUSH_SAVE_FAILED';
+  readonly fix: string;
+  constructor(
+    readonly path: string,
+    error: NodeJS.ErrnoException,
+  ) {
+    super(`Could not save the pushes to ${path}: ${writeProblem(error)}. The list of pushes is as it was.`, {
+      cause: error,
+    });
+    switch (error.code) {
+      case 'ENOSPC':
+      case 'EDQUOT':
+        this.fix = 'Free some space on that disk, then add or remove the push again.';
+        break;
+      case 'EACCES':
+      case 'EPERM':
+      case 'EROFS':
+        this.fix = `Check that you may write to ${dirname(path)} (its permissions, or a read-only disk), then try again.`;
+        break;
+      default:
+        this.fix = `Free some space and check the permissions of ${dirname(path)}, then try again.`;
+    }
+  }
+
+  toUserError(): UserError {
+    return { code: this.code, message: this.message, fix: this.fix };
+  }
+}
 
 /** The pushes file's format version. */
 export const PUSH_FILE_VERSION = 1;
@@ -91,7 +126,10 @@ export class PushListFile {
     }
   }
 
-  /** Writes atomically (temporary file, rename), one save after another; a failed save leaves the old file. */
+  /**
+   * Writes atomically (temporary file, rename), one save after another. A failed save leaves the old
+   * file and no temporary file, and rejects with a PushSaveError.
+   */
   save(pushes: readonly StoredPush[]): Promise<void> {
     const next = this.writing.then(() => this.write(pushes));
     this.writing = next.catch(() => {});
@@ -106,8 +144,8 @@ export class PushListFile {
       await writePrivate(temporary, text);
       await rename(temporary, this.path);
     } catch (error) {
-      await unlink(temporary).catch(() => {});
-      throw error;
+      await unlink(temporary).catch(() => {}); // a partial temporary file must not be left behind
+      throw new PushSaveError(this.path, error as NodeJS.ErrnoException);
     }
   }
 }
@@ -139,6 +177,7 @@ export interface PushListDeps {
  */
 export class PushList {
   private pushes: StoredPush[];
+  private queue: Promise<unknown> = Promise.resolve();
   private readonly newId: () => string;
 
   constructor(
@@ -166,6 +205,10 @@ export class PushList {
       // push-target's message names the URL through safeUrl (no password); the window shows it.
       return { ok: false, error: { code: error.code, message: error.message, fix: error.fix } };
     }
+    return this.serial(() => this.addChecked(trimmed));
+  }
+
+  private async addChecked(trimmed: string): Promise<AddPushResult> {
     // One push a target: the viewers table and the publisher know a push by its shown target.
     const shown = pushTarget(trimmed).shown;
     if (this.pushes.some((p) => pushTarget(p.url).shown === shown)) {
@@ -188,19 +231,39 @@ export class PushList {
         },
       };
     }
-    await this.change([...this.pushes, { id: this.newId(), url: trimmed }]);
+    try {
+      await this.change([...this.pushes, { id: this.newId(), url: trimmed }]);
+    } catch (error) {
+      // Shown under the URL input as the other push errors are; nothing was added.
+      if (error instanceof PushSaveError) return { ok: false, error: error.toUserError() };
+      throw error;
+    }
     return { ok: true, pushes: this.list() };
   }
 
-  async remove(id: string): Promise<PushEntry[]> {
-    await this.change(this.pushes.filter((p) => p.id !== id));
-    return this.list();
+  /** Rejects with a PushSaveError (the push stays, in the list and the session) when the file cannot be saved. */
+  remove(id: string): Promise<PushEntry[]> {
+    return this.serial(async () => {
+      await this.change(this.pushes.filter((p) => p.id !== id));
+      return this.list();
+    });
   }
 
-  /** Applies first (a live session starts or stops the push), then saves; the list follows both. */
+  /** One change after another: each starts from the list the one before left. */
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(task);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  /**
+   * Saves first, then applies (a live session starts or stops the push). A save that fails changes
+   * nothing: the list, the file and the session keep the pushes they had. Applying can only fail on a
+   * URL the parser refused, which add() has already checked.
+   */
   private async change(next: StoredPush[]): Promise<void> {
+    await this.deps.file.save(next);
     this.pushes = next;
     await this.deps.apply(this.urls);
-    await this.deps.file.save(next);
   }
 }

@@ -247,4 +247,65 @@ describe('recording while sharing', { timeout: 90_000 }, () => {
       await run('umount', [mount]);
     }
   });
+
+  it('a disk with room for the recording but not for the finishing copy: the file is kept as it was, with how to finish it', async (t) => {
+    const mount = path.join(dir, 'tight-disk');
+    await mkdir(mount);
+    try {
+      await run('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mount]);
+    } catch (error) {
+      t.skip(`a small tmpfs cannot be mounted here (needs root): ${(error as Error).message}`);
+      return;
+    }
+    const file = path.join(mount, 'tight.mkv');
+    const notices: string[] = [];
+    const service = new ServeService({
+      input: undefined,
+      source: demoSource,
+      host: '127.0.0.1',
+      port: 0,
+      maxViewers: 8,
+      maxLagMs: 2000,
+      fastStartSegments: 0,
+      token: null,
+      loop: false,
+      record: file,
+      onNotice: (m, problem) => notices.push(problem ? `problem: ${m}` : m),
+    });
+    try {
+      await service.start();
+      await service.ready;
+      // Over half of the 2 MB disk, with room to spare for what comes before the stop: the copy cannot fit.
+      await waitFor('1.1 MB recorded', async () => (await stat(file)).size > 1_100_000, {
+        timeoutMs: 30_000,
+      });
+      await service.stop();
+      const size = (await stat(file)).size;
+      t.diagnostic(`recorded ${size} bytes on a 2 MB tmpfs; notices: ${JSON.stringify(notices)}`);
+      assert.ok(size < 1_900_000, `the recording itself fitted (${size} bytes)`);
+      assert.ok(
+        !notices.some((n) => /stopped: the disk is full/.test(n)),
+        'the recording did not run out of room',
+      );
+      assert.ok(!notices.some((n) => n.startsWith('Recorded ')), 'the copy could not be finished');
+      const problem = notices.find((n) => n.startsWith(`problem: Could not finish ${file}`));
+      assert.ok(problem, `a problem notice (printed by --quiet): ${JSON.stringify(notices)}`);
+      assert.match(problem, /no space left on device|disk is full/i, 'it says why');
+      assert.ok(
+        problem.includes(`ffmpeg -i "${file}" -map 0 -c copy "${path.join(mount, 'tight-finished.mkv')}"`),
+        `it gives the command to finish the file by hand: ${problem}`,
+      );
+      // The live file as written: every byte the recording sent, and it plays.
+      assert.equal(size, service.server.status().outputs?.recording?.bytes, 'the file is whole');
+      assert.equal(service.server.status().outputs?.recording?.state, 'failed');
+      assert.deepEqual(await readdir(mount), ['tight.mkv'], 'no half-written copy is left');
+      const decoded = await decode(file);
+      assert.equal(decoded.code, 0, explain(decoded));
+      assert.equal(decoded.stderr.trim(), '', 'ffmpeg decodes it with an empty stderr');
+      assert.ok(decoded.frames[0].ptsSec.length > 10, `${decoded.frames[0].ptsSec.length} frames decoded`);
+    } finally {
+      await service.stop();
+      await run('umount', [mount]);
+    }
+  });
 });

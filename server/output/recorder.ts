@@ -222,18 +222,27 @@ export class Recorder {
     } catch (error) {
       result = { code: null, stderrTail: (error as Error).message };
     }
-    if (result.code === 0) {
-      renameSync(temp, file);
-      if (this.output === null || this.stopped) this.state = 'done';
-      this.say(`Recorded ${file}.`);
-    } else {
-      rmSync(temp, { force: true });
-      if (this.output === null || this.stopped) this.state = 'failed';
-      this.say(
-        `Could not finish ${file} (${result.stderrTail.split('\n').pop() || 'ffmpeg failed'}): it plays, but players cannot seek in it or show its length. Remux it with ffmpeg -i FILE -c copy OUT.mkv once there is room.`,
-        true,
-      );
+    // ffmpeg can exit 0 after a failed write (a full disk: "No space left on device" on stderr, a
+    // truncated copy): with -v error, anything on stderr means the copy is not to be trusted.
+    const why = result.stderrTail.trim().split('\n').pop()?.trim() ?? '';
+    if (result.code === 0 && why === '') {
+      try {
+        renameSync(temp, file);
+        if (this.output === null || this.stopped) this.state = 'done';
+        this.say(`Recorded ${file}.`);
+        return;
+      } catch (error) {
+        result = { code: null, stderrTail: (error as Error).message };
+      }
     }
+    rmSync(temp, { force: true });
+    if (this.output === null || this.stopped) this.state = 'failed';
+    const { dir, name } = path.parse(file);
+    const finished = path.join(dir, `${name}-finished.mkv`);
+    this.say(
+      `Could not finish ${file} (${why || result.stderrTail.trim() || `ffmpeg exited with ${result.code}`}): it is kept as recorded and plays, but players cannot seek in it or show its length. Once there is room for a second copy, finish it by hand: ffmpeg -i "${file}" -map 0 -c copy "${finished}"`,
+      true,
+    );
   }
 
   private say(message: string, problem = false): void {
