@@ -188,10 +188,12 @@ test(
   'a file with a one-day gap keeps flowing: the stream goes on one frame later and the log says so once',
   { timeout: 120_000 },
   async () => {
-    // 3 s of frames, then 6 s more whose timestamps are a day later: one gap inside one run.
+    // 3 s of frames, then 9 s more whose timestamps are a day later: one gap inside one run. The file
+    // outlasts the 7 s viewer by seconds: when it ends, serve exits, and /status can no longer be read
+    // (a loaded machine once started the viewer late enough for that with 6 s after the gap).
     const file = await encode(
       'day-gap.mkv',
-      9,
+      12,
       ['-c:v', 'libx264', '-g', '30', '-bf', '0'],
       ['-vf', 'setpts=PTS+gte(T\\,3)*86400/TB', '-fps_mode', 'passthrough'],
     );
