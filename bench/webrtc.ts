@@ -1,25 +1,25 @@
 /**
  * WebRTC viewers, measured: glass to glass in Chromium over WebRTC (WHEP from the landing page), in
  * Chromium over the Matroska <video>, and in an ffmpeg viewer, watching the same `mkvcast share`
- * one after another; two WebRTC pages at once, with and without the playout-delay header extension, timing
+ * one after another; WebRTC pages at once, each asking for its own playout-delay (off, 0-0, 0-100 ms), timing
  * the same colours; and the join time, from a page load to its first frame over WebRTC.
  *
  * Latency: the Xvfb root window is painted a new colour; each viewer notes when a frame of that colour
  * is shown (pages: requestVideoFrameCallback, 1×1 canvas; ffmpeg: every frame decoded to one pixel).
  *
  *   node dist/bench/webrtc.js [--quick]     prints JSON; run.ts puts it into docs/benchmarks.md
+ *   node dist/bench/webrtc.js --playout-only [--playout=off,0-0,0-100] [--playout-rounds=40]
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser.js';
 import { killAll, waitFor } from '../support/processes.js';
-import { frameAfter, sampleFrames, transportLine } from '../support/webrtc-page.js';
+import { countFrames, frameAfter, playback, sampleFrames, transportLine } from '../support/webrtc-page.js';
 import { startXvfb } from '../support/xvfb.js';
 import { makeMedia } from '../support/media.js';
 import { ServeService } from '../server/serve.js';
 import type { JoinMode } from '../server/webrtc/webrtc-viewer.js';
-import { PLAYOUT_DELAY_URI } from '../server/webrtc/whep.js';
 import { type LatencyResult, pixelViewer, startShare, stopChild, summarise } from './glass.js';
 
 const PALETTE: [string, number[]][] = [
@@ -40,8 +40,8 @@ export interface WebRtcBenchResult {
   /** From the switch to the Matroska <video> until a colour showed within 2 s of being painted. */
   matroskaSettleMs: number;
   ffmpeg: LatencyResult;
-  /** Two WebRTC pages at once, timing the same colours: the playout-delay extension sent (0, 0), or not. */
-  playoutDelay: { with: LatencyResult; without: LatencyResult; fps: { with: number; without: number } };
+  /** WebRTC pages at once, one per playout-delay asked for (`off`, `MIN-MAX` ms), timing the same colours. */
+  playoutDelay: PlayoutDelayResult[];
   /** WebRTC p50 / ffmpeg p50. */
   ratio: number;
   /** Page load (navigation start) to the first frame shown over WebRTC. */
@@ -49,6 +49,19 @@ export interface WebRtcBenchResult {
   /** The same on `serve` of a 1 s GOP file, for each way a viewer can join. */
   joinModes: Record<JoinMode, LatencyResult>;
 }
+
+export interface PlayoutDelayResult {
+  /** As given to `?playout-delay=` on the WHEP request. */
+  variant: string;
+  latency: LatencyResult;
+  /** Frames shown a second, and gaps of 200 ms or more, over the time all pages were timed. */
+  fps: number;
+  freezes: number;
+  longestGapMs: number;
+}
+
+/** The playout-delays timed side by side unless `--playout=` says otherwise: off, render at once, low-latency renderer. */
+export const PLAYOUT_VARIANTS = ['off', '0-0', '0-100'];
 
 const near = (a: number[], b: number[]): boolean => a.every((v, i) => Math.abs(v - b[i]) < 64);
 
@@ -107,7 +120,15 @@ async function joinModes(browser: Browser, loads: number): Promise<Record<JoinMo
   return result;
 }
 
-export async function benchWebRtc(options: { quick?: boolean } = {}): Promise<WebRtcBenchResult> {
+export async function benchWebRtc(
+  options: {
+    quick?: boolean;
+    /** Only the playout-delay pages (no ffmpeg, single page, Matroska or join readings). */
+    playoutOnly?: boolean;
+    playoutVariants?: string[];
+    playoutRounds?: number;
+  } = {},
+): Promise<WebRtcBenchResult> {
   const rounds = options.quick ? 8 : 20;
   const joins = options.quick ? 4 : 10;
   const [width, height, fps] = [1280, 720, 30];
@@ -125,18 +146,15 @@ export async function benchWebRtc(options: { quick?: boolean } = {}): Promise<We
     const context = await browser.newContext();
     const open = async (
       transport: 'webrtc' | 'matroska',
-      withoutPlayoutDelay = false,
+      playoutDelay: string | null = null,
       inContext = context,
     ): Promise<Page> => {
       const page = await inContext.newPage();
-      if (withoutPlayoutDelay) {
-        // The offer without Chromium's playout-delay extension: the server cannot send it.
+      if (playoutDelay !== null) {
+        // This viewer's own playout-delay, asked for on the WHEP request.
         await page.route('**/whep', (route) =>
           route.continue({
-            postData: (route.request().postData() ?? '')
-              .split('\r\n')
-              .filter((line) => !line.includes(PLAYOUT_DELAY_URI))
-              .join('\r\n'),
+            url: `${route.request().url()}?playout-delay=${encodeURIComponent(playoutDelay)}`,
           }),
         );
       }
@@ -193,6 +211,63 @@ export async function benchWebRtc(options: { quick?: boolean } = {}): Promise<We
       return frame ? frame.atMs - drawnMs : null;
     };
 
+    // playout-delays side by side: a page each, in a context each (in one context headless Chromium
+    // renders only the newest page's frames), every colour timed in all of them.
+    const variants = options.playoutVariants ?? PLAYOUT_VARIANTS;
+    const pairedRounds = options.playoutRounds ?? rounds;
+    const pairedContexts = await Promise.all(variants.map(() => browser.newContext()));
+    const pairedPages: Page[] = [];
+    for (const [i, variant] of variants.entries()) {
+      const page = await open('webrtc', variant, pairedContexts[i]);
+      await countFrames(page);
+      pairedPages.push(page);
+    }
+    await sleep(1000);
+    const paired = variants.map(() => [] as number[]);
+    const pairedFromMs = Date.now();
+    for (let i = 0; i < pairedRounds; i++) {
+      index = (index + 1 + Math.floor(Math.random() * (PALETTE.length - 1))) % PALETTE.length;
+      const [name, rgb] = PALETTE[index];
+      await xvfb.paint(name);
+      const drawnMs = Date.now();
+      await Promise.all(
+        pairedPages.map(async (page, which) => {
+          const ms = await waitFor('the colour', () => inPage(page)(drawnMs, rgb), {
+            timeoutMs: 3000,
+            intervalMs: 5,
+          }).catch(() => 3000);
+          paired[which].push(ms);
+        }),
+      );
+      await sleep(150 + Math.random() * 150);
+    }
+    // Frames shown a second by each over the same time: does rendering at once cost smoothness?
+    const pairedToMs = Date.now();
+    const playoutDelay: PlayoutDelayResult[] = [];
+    for (const [i, variant] of variants.entries()) {
+      const shown = await playback(pairedPages[i], pairedFromMs, pairedToMs);
+      playoutDelay.push({ variant, latency: summarise(paired[i]), ...shown });
+    }
+    await Promise.all(pairedContexts.map((c) => c.close()));
+    if (options.playoutOnly) {
+      await context.close();
+      await stopChild(share.child);
+      const none = summarise([]);
+      return {
+        width,
+        height,
+        fps,
+        webrtc: none,
+        matroska: none,
+        matroskaSettleMs: 0,
+        ffmpeg: none,
+        playoutDelay,
+        ratio: 0,
+        join: none,
+        joinModes: { 'current-gop': none, 'next-keyframe': none },
+      };
+    }
+
     const ffmpeg = pixelViewer(share.url);
     await waitFor('the ffmpeg viewer', () => ffmpeg.frames.length > 0, { timeoutMs: 15_000 });
     // pixelViewer stamps frames with performance.now(); the pages with epoch ms.
@@ -207,47 +282,6 @@ export async function benchWebRtc(options: { quick?: boolean } = {}): Promise<We
     await sleep(1000);
     await measure('webrtc', inPage(webrtcPage));
     await webrtcPage.close();
-
-    // playout-delay (min = max = 0) or not: two pages at once, each colour timed in both.
-    const withDelay = await open('webrtc');
-    // A context of its own: in one context, headless Chromium renders only the newest page's frames.
-    const otherContext = await browser.newContext();
-    const withoutDelay = await open('webrtc', true, otherContext);
-    await sleep(1000);
-    const paired = { with: [] as number[], without: [] as number[] };
-    const pairedFromMs = Date.now();
-    for (let i = 0; i < rounds; i++) {
-      index = (index + 1 + Math.floor(Math.random() * (PALETTE.length - 1))) % PALETTE.length;
-      const [name, rgb] = PALETTE[index];
-      await xvfb.paint(name);
-      const drawnMs = Date.now();
-      await Promise.all(
-        (
-          [
-            ['with', withDelay],
-            ['without', withoutDelay],
-          ] as const
-        ).map(async ([which, page]) => {
-          const ms = await waitFor('the colour', () => inPage(page)(drawnMs, rgb), {
-            timeoutMs: 3000,
-            intervalMs: 5,
-          }).catch(() => 3000);
-          paired[which].push(ms);
-        }),
-      );
-      await sleep(150 + Math.random() * 150);
-    }
-    // Frames shown a second by each over the same time: does rendering at once cost smoothness?
-    const pairedToMs = Date.now();
-    const shownFps = async (page: Page): Promise<number> => {
-      const count = await page.evaluate<number>(
-        `(window.__frames || []).filter((f) => f.atMs >= ${pairedFromMs} && f.atMs <= ${pairedToMs}).length`,
-      );
-      return Math.round((count / ((pairedToMs - pairedFromMs) / 1000)) * 10) / 10;
-    };
-    const pairedFps = { with: await shownFps(withDelay), without: await shownFps(withoutDelay) };
-    await withDelay.close();
-    await otherContext.close();
 
     const matroskaPage = await open('matroska');
     // The <video> starts seconds behind (the buffered GOPs) and catches up by playing faster: colours
@@ -287,11 +321,7 @@ export async function benchWebRtc(options: { quick?: boolean } = {}): Promise<We
       webrtc,
       matroska: summarise(latencies.matroska),
       matroskaSettleMs,
-      playoutDelay: {
-        with: summarise(paired.with),
-        without: summarise(paired.without),
-        fps: pairedFps,
-      },
+      playoutDelay,
       ffmpeg: ffmpegResult,
       ratio: Math.round((webrtc.p50Ms / Math.max(ffmpegResult.p50Ms, 1)) * 100) / 100,
       join: summarise(joinMs),
@@ -317,8 +347,8 @@ export function webrtcSection(result: WebRtcBenchResult | null): string {
 one after another (a second decoder would slow the others on this 2-core machine) by an ffmpeg viewer,
 Chromium over WebRTC (the landing page, WHEP) and Chromium over the Matroska \`<video>\` (measured once it reached its
 live edge: a colour shown within 2 s). The screen is painted a new colour; each viewer notes when a frame of it is shown.
-playout-delay: two WebRTC pages at once time the same colours, one whose offer lacks the extension (so the server does not
-send it). Join: a fresh
+playout-delay: WebRTC pages at once, each asking for its own (\`?playout-delay=\` on WHEP; \`off\`: not sent), time the
+same colours; frames shown a second and freezes (gaps ≥ 200 ms) over that time. Join: a fresh
 page, from navigation start to its first frame over WebRTC, at a random place in the 1 s GOP.
 
 | viewer | p50 ms | p95 ms | max ms | samples |
@@ -326,8 +356,14 @@ page, from navigation start to its first frame over WebRTC, at a random place in
 ${row('Chromium, WebRTC', result.webrtc)}
 ${row(`Chromium, Matroska <video> (after ${result.matroskaSettleMs} ms to reach its live edge)`, result.matroska)}
 ${row('ffmpeg', result.ffmpeg)}
-${row(`Chromium, WebRTC, playout-delay 0 sent (paired page, ${result.playoutDelay.fps.with} fps shown)`, result.playoutDelay.with)}
-${row(`Chromium, WebRTC, no playout-delay (paired page, ${result.playoutDelay.fps.without} fps shown)`, result.playoutDelay.without)}
+${result.playoutDelay
+  .map((p) =>
+    row(
+      `Chromium, WebRTC, playout-delay ${p.variant} (side by side, ${p.fps} fps shown, ${p.freezes} freezes)`,
+      p.latency,
+    ),
+  )
+  .join('\n')}
 ${row('join (page load → first WebRTC frame)', result.join)}
 ${row('join on serve, 1 s GOP: current GOP at once', result.joinModes['current-gop'])}
 ${row('join on serve, 1 s GOP: wait for the next keyframe', result.joinModes['next-keyframe'])}
@@ -341,5 +377,20 @@ ${row('join on serve, 1 s GOP: wait for the next keyframe', result.joinModes['ne
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  console.log(JSON.stringify(await benchWebRtc({ quick: process.argv.includes('--quick') }), null, 2));
+  const variants = process.argv.find((a) => a.startsWith('--playout='))?.slice('--playout='.length);
+  const playoutRounds = process.argv
+    .find((a) => a.startsWith('--playout-rounds='))
+    ?.slice('--playout-rounds='.length);
+  console.log(
+    JSON.stringify(
+      await benchWebRtc({
+        quick: process.argv.includes('--quick'),
+        playoutOnly: process.argv.includes('--playout-only'),
+        ...(variants ? { playoutVariants: variants.split(',') } : {}),
+        ...(playoutRounds ? { playoutRounds: Number(playoutRounds) } : {}),
+      }),
+      null,
+      2,
+    ),
+  );
 }

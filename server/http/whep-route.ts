@@ -11,7 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebRtcError } from '../webrtc/errors.js';
 import { MAX_OFFER_BYTES } from '../webrtc/offer.js';
-import type { WhepEndpoint } from '../webrtc/whep.js';
+import { parsePlayoutDelay, type PlayoutDelay, type WhepEndpoint } from '../webrtc/whep.js';
 import { plainAnswer } from './plain.js';
 import { clientName } from './user-agent.js';
 
@@ -114,6 +114,15 @@ export function serveWhep(req: IncomingMessage, res: ServerResponse, ctx: WhepRo
       cors(ctx.corsOrigin),
     );
   }
+  // `?playout-delay=off|MIN-MAX`: this viewer's own (it only changes how its own browser renders).
+  const asked = new URL(req.url ?? '/', 'http://host').searchParams.get('playout-delay');
+  let own: { playoutDelay?: PlayoutDelay | null } = {};
+  try {
+    if (asked !== null) own = { playoutDelay: parsePlayoutDelay(asked) };
+  } catch (error) {
+    if (!(error instanceof WebRtcError)) throw error;
+    return plainAnswer(res, 400, `${error.message} ${error.fix}\n`, cors(ctx.corsOrigin));
+  }
   const refused = ctx.refusal(ctx.address);
   if (refused)
     return plainAnswer(res, 503, refused + '\n', { 'Retry-After': RETRY_AFTER_SEC, ...cors(ctx.corsOrigin) });
@@ -147,11 +156,15 @@ export function serveWhep(req: IncomingMessage, res: ServerResponse, ctx: WhepRo
     done = true;
     const userAgent = String(req.headers['user-agent'] ?? '').slice(0, 256);
     ctx.endpoint
-      .answer(Buffer.concat(chunks).toString('utf8'), {
-        address: ctx.address,
-        client: clientName(userAgent),
-        userAgent,
-      })
+      .answer(
+        Buffer.concat(chunks).toString('utf8'),
+        {
+          address: ctx.address,
+          client: clientName(userAgent),
+          userAgent,
+        },
+        own,
+      )
       .then(({ id, sdp }) => {
         release(); // attached: the Publisher counts this viewer now
         if (res.destroyed) {

@@ -3,6 +3,7 @@ export type WebRtcErrorCode =
   | 'BAD_AVCC'
   | 'BAD_NAL_LENGTH'
   | 'BAD_OFFER'
+  | 'BAD_PLAYOUT_DELAY'
   | 'NO_H264'
   | 'UNSUPPORTED_STREAM'
   | 'NO_STREAM'

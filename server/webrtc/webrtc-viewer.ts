@@ -26,13 +26,10 @@ export interface WebRtcViewerOptions {
   minPictureIntervalMs: number;
   /** The send queue: its rate, burst and bounds (a viewer behind by more skips to the next keyframe). */
   pacer: PacerOptions;
-  /** The negotiated id of the playout-delay header extension, sent on video packets as 0, 0; null: not sent. */
-  playoutDelayId: number | null;
+  /** The playout-delay header extension sent on every video packet (negotiated id, payload); null: not sent. */
+  playoutDelay: { id: number; payload: Buffer } | null;
   now: () => number;
 }
-
-/** playout-delay's payload with min = max = 0: render at once, no jitter buffer. */
-const ZERO_PLAYOUT_DELAY = Buffer.alloc(3);
 
 export const DEFAULT_WEBRTC_VIEWER_OPTIONS: WebRtcViewerOptions = {
   join: 'current-gop',
@@ -41,7 +38,7 @@ export const DEFAULT_WEBRTC_VIEWER_OPTIONS: WebRtcViewerOptions = {
   connectTimeoutMs: 10_000,
   minPictureIntervalMs: 1000,
   pacer: DEFAULT_PACER_OPTIONS,
-  playoutDelayId: null,
+  playoutDelay: null,
   now: () => performance.now(),
 };
 
@@ -226,11 +223,8 @@ export class WebRtcViewer extends EventEmitter {
         sequenceNumber: outlet.sequence,
         timestamp: packet.timestamp,
         marker: packet.marker,
-        ...(packet.kind === 'video' && this.options.playoutDelayId !== null
-          ? {
-              extension: true,
-              extensions: [{ id: this.options.playoutDelayId, payload: ZERO_PLAYOUT_DELAY }],
-            }
+        ...(packet.kind === 'video' && this.options.playoutDelay !== null
+          ? { extension: true, extensions: [this.options.playoutDelay] }
           : {}),
       });
       this.bytesSent += packet.payload.length;

@@ -25,20 +25,56 @@ export interface WhepOptions {
   /** RTP payload bytes at most: 1200 keeps SRTP packets under any LAN's MTU, tunnels included. */
   maxPayloadBytes: number;
   /**
-   * When the offer has Chromium's playout-delay header extension, send it with min = max = 0 on the
-   * video: the receiver renders each frame as it is decoded, without a jitter buffer.
+   * When the offer has Chromium's playout-delay header extension, send it with these bounds on every
+   * video packet; null: do not negotiate it (the receiver's own jitter buffer decides).
    */
-  playoutDelay: boolean;
+  playoutDelay: PlayoutDelay | null;
+}
+
+/** The playout-delay bounds sent to a receiver, in ms (rounded to the extension's 10 ms units). */
+export interface PlayoutDelay {
+  minMs: number;
+  maxMs: number;
 }
 
 /** Chromium's playout-delay RTP header extension (12-bit min and max delay, in 10 ms units). */
 export const PLAYOUT_DELAY_URI = 'http://www.webrtc.org/experiments/rtp-hdrext/playout-delay';
 
+/** The extension's largest delay: 12 bits of 10 ms units. */
+export const MAX_PLAYOUT_DELAY_MS = 4095 * 10;
+
+/** The extension's 3-byte payload: 12-bit min, then 12-bit max, in 10 ms units. */
+export function playoutDelayPayload(delay: PlayoutDelay): Buffer {
+  const units = (ms: number): number => Math.min(4095, Math.max(0, Math.round(ms / 10)));
+  const [min, max] = [units(delay.minMs), units(delay.maxMs)];
+  return Buffer.from([min >> 4, ((min & 0xf) << 4) | (max >> 8), max & 0xff]);
+}
+
+/**
+ * Reads a playout-delay as given to a WHEP request (`?playout-delay=`): `off`, or `MIN-MAX` in ms
+ * (0 ≤ MIN ≤ MAX ≤ 40950). Throws WebRtcError BAD_PLAYOUT_DELAY otherwise.
+ */
+export function parsePlayoutDelay(text: string): PlayoutDelay | null {
+  if (text === 'off') return null;
+  const match = /^(\d{1,5})-(\d{1,5})$/.exec(text);
+  const [minMs, maxMs] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+  if (!match || minMs > maxMs || maxMs > MAX_PLAYOUT_DELAY_MS) {
+    throw new WebRtcError(
+      'BAD_PLAYOUT_DELAY',
+      `playout-delay "${text.slice(0, 40)}" is not "off" or MIN-MAX in ms.`,
+      `Give playout-delay=off, or e.g. playout-delay=0-100 (0 ≤ MIN ≤ MAX ≤ ${MAX_PLAYOUT_DELAY_MS}).`,
+    );
+  }
+  return { minMs, maxMs };
+}
+
 export const DEFAULT_WHEP_OPTIONS: WhepOptions = {
   portRange: null,
   viewer: DEFAULT_WEBRTC_VIEWER_OPTIONS,
   maxPayloadBytes: 1200,
-  playoutDelay: true,
+  // min 0 with a max: Chromium's low-latency renderer, which still smooths. min = max = 0 renders each
+  // frame at once and drops frames while the decoder is busy: ~20 vs ~27 frames/s shown (docs/benchmarks.md).
+  playoutDelay: { minMs: 0, maxMs: 100 },
 };
 
 export class WhepEndpoint {
@@ -59,7 +95,13 @@ export class WhepEndpoint {
    * Answers an offer. Throws WebRtcError: NO_STREAM (nothing to send yet), UNSUPPORTED_STREAM (the
    * stream is not H.264 + Opus), BAD_OFFER, NO_H264. The caller has checked the viewer cap.
    */
-  async answer(offer: string, meta: Omit<ViewerMeta, 'id'>): Promise<{ id: string; sdp: string }> {
+  async answer(
+    offer: string,
+    meta: Omit<ViewerMeta, 'id'>,
+    /** This viewer's own playout-delay (`?playout-delay=` on the WHEP request); absent: the server's. */
+    own: { playoutDelay?: PlayoutDelay | null } = {},
+  ): Promise<{ id: string; sdp: string }> {
+    const playoutDelay = own.playoutDelay !== undefined ? own.playoutDelay : this.options.playoutDelay;
     const header = this.publisher.header;
     const tracks = webRtcTracks(header);
     const checked = checkOffer(offer, tracks.avc.profileLevelId);
@@ -77,9 +119,7 @@ export class WhepEndpoint {
         audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
       },
       headerExtensions: {
-        video: this.options.playoutDelay
-          ? [new RTCRtpHeaderExtensionParameters({ uri: PLAYOUT_DELAY_URI })]
-          : [],
+        video: playoutDelay ? [new RTCRtpHeaderExtensionParameters({ uri: PLAYOUT_DELAY_URI })] : [],
       },
       iceServers: [],
       iceUseIpv6: false,
@@ -88,13 +128,13 @@ export class WhepEndpoint {
     try {
       await pc.setRemoteDescription({ type: 'offer', sdp: checked.sdp });
       const senders: { video?: RTCRtpSender; audio?: RTCRtpSender } = {};
-      let playoutDelayId: number | null = null;
+      let playoutDelayId: number | undefined;
       for (const transceiver of pc.getTransceivers()) {
         if (transceiver.mid === checked.video.mid) {
           transceiver.setDirection('sendonly');
           senders.video = transceiver.sender;
           // werift keeps the offer's id for each extension both sides know.
-          playoutDelayId = transceiver.headerExtensions.find((e) => e.uri === PLAYOUT_DELAY_URI)?.id ?? null;
+          playoutDelayId = transceiver.headerExtensions.find((e) => e.uri === PLAYOUT_DELAY_URI)?.id;
         } else if (tracks.audio && checked.audio && transceiver.mid === checked.audio.mid) {
           transceiver.setDirection('sendonly');
           senders.audio = transceiver.sender;
@@ -119,7 +159,13 @@ export class WhepEndpoint {
         senders,
         timeline,
         () => this.publisher.currentGop(),
-        { ...this.options.viewer, playoutDelayId },
+        {
+          ...this.options.viewer,
+          playoutDelay:
+            playoutDelay && playoutDelayId !== undefined
+              ? { id: playoutDelayId, payload: playoutDelayPayload(playoutDelay) }
+              : null,
+        },
       );
       this.sessions.set(id, viewer);
       viewer.once('close', () => this.sessions.delete(id));
