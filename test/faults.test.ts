@@ -104,13 +104,22 @@ describe(
     it(`SIGKILL ×${KILLS}: live again each time, one connection gets data throughout and decodes`, async (t) => {
       const viewerId = session.viewers()[0].id;
       const recoveryMs: number[] = [];
+      let extraRestarts = 0;
       for (let i = 1; i <= KILLS; i++) {
         const recovery = await breakEncoder(session, 'SIGKILL', 15_000);
-        assert.deepEqual(
-          recovery.states.map((s) => s.kind),
-          ['restarting', 'live'],
-          `kill ${i}: restarting, then live`,
+        // Restarting, then live. On a loaded machine the new encoder can take longer than this test's
+        // 1.5 s watchdog to send its first frame, and is restarted once more: that is the watchdog
+        // doing its job, so a further restart is allowed when it says why.
+        const kinds = recovery.states.map((s) => s.kind);
+        const said = recovery.states.map((s) => JSON.stringify(s)).join(', ');
+        assert.equal(kinds[0], 'restarting', `kill ${i}: restarting first (${said})`);
+        assert.equal(kinds.at(-1), 'live', `kill ${i}: then live (${said})`);
+        assert.ok(
+          kinds.slice(1, -1).every((k) => k === 'restarting') && kinds.length <= 4,
+          `kill ${i}: at most two more restarts on the way (${said})`,
         );
+        extraRestarts += kinds.length - 2;
+        if (kinds.length > 2) t.diagnostic(`kill ${i}: ${said}`);
         assert.equal(isAlive(recovery.pid), false);
         recoveryMs.push(recovery.recoveryMs);
         await moreClusters(tap, 3, `after kill ${i}`);
@@ -121,7 +130,7 @@ describe(
           `max ${Math.round(Math.max(...recoveryMs))} ms`,
       );
       assert.equal(session.state.kind, 'live');
-      assert.equal(session.stats().restarts, KILLS);
+      assert.equal(session.stats().restarts, KILLS + extraRestarts);
       assert.deepEqual(
         session.viewers().map((v) => v.id),
         [viewerId],
@@ -155,12 +164,14 @@ describe(
           'the reason says the encoder hung',
         );
         assert.equal(isAlive(recovery.pid), false, 'the stopped encoder is gone, not left stopped');
+        // One reading of /proc: the encoder's state (running or sleeping) can change between two.
+        const children = ffmpegChildren();
         assert.deepEqual(
-          ffmpegChildren(),
-          [{ pid: recovery.newPid, state: ffmpegChildren()[0]?.state }],
+          children.map((c) => c.pid),
+          [recovery.newPid],
           'only the new encoder runs',
         );
-        assert.notEqual(ffmpegChildren()[0].state, 'T');
+        assert.notEqual(children[0].state, 'T', 'the new encoder is not stopped');
         recoveryMs.push(recovery.recoveryMs);
         await moreClusters(tap, 3, `after SIGSTOP ${i}`);
       }
