@@ -3,10 +3,12 @@ import type { TrackSummary } from '../api.js';
 import { avcProfile } from '../matroska/avc-profile.js';
 
 /**
- * Keeps the page's player (<video>, or <audio> for a stream without a picture) near the live edge. Left alone, Chromium sits 2–2.6 s behind a live
- * Matroska stream; playing a little faster while more than half a second is buffered brings it to the
- * edge without visible jumps, and a seek catches up after a long stall. The script is static (data comes
- * from data- attributes) so the Content-Security-Policy can name it by hash.
+ * Keeps the page's player (<video>, or <audio> for a stream without a picture) near the live edge.
+ * Chromium starts a live Matroska stream with about 2 s buffered ahead (the viewer's first GOP and what
+ * came while it prerolled) and keeps it unless told: when more than 1.5 s is buffered ahead (at the
+ * start, after a stall or a pause) the page jumps to 0.3 s before the end; Chromium then rebuffers
+ * about a second, which it plays off at 1.25× (over 0.8 s ahead) and 1.1× (over 0.4 s). The script is
+ * static (data comes from data- attributes) so the Content-Security-Policy can name it by hash.
  */
 const PLAYER_SCRIPT = `
 (() => {
@@ -30,10 +32,11 @@ const PLAYER_SCRIPT = `
   };
   setInterval(() => {
     const b = video.buffered;
-    if (b.length === 0 || video.paused) return;
-    const ahead = b.end(b.length - 1) - video.currentTime;
-    if (ahead > 3) video.currentTime = b.end(b.length - 1) - 0.3;
-    else video.playbackRate = ahead > 0.5 ? 1.25 : 1;
+    if (stopped || b.length === 0 || video.paused) return;
+    const end = b.end(b.length - 1);
+    const ahead = end - video.currentTime;
+    if (ahead > 1.5) video.currentTime = end - 0.3;
+    else video.playbackRate = ahead > 0.8 ? 1.25 : ahead > 0.4 ? 1.1 : 1;
   }, 250);
   const retry = (why) => {
     if (stopped) return;
