@@ -17,7 +17,6 @@
  *
  *   node dist/bench/wayland-app.js [--changes N]     prints JSON and a Markdown table
  */
-import type { ChildProcess } from 'node:child_process';
 import { closeSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,12 +27,12 @@ import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startScreenCast } from '../server/wayland/portal.js';
 import { i420FrameBytes, pipewireReaderArgs } from '../server/wayland/reader.js';
-import { freePort } from '../support/ports.js';
+import { lowDelayPixelViewer } from '../support/pixels.js';
 import { childPids, killAll, spawnTracked, waitFor } from '../support/processes.js';
 import { startWaylandDesktop, type WaylandDesktop } from '../support/wayland.js';
 import { cpuSec } from './proc.js';
+import { startBenchShare } from './wayland.js';
 
-const MKVCAST_BIN = fileURLToPath(new URL('../../bin/mkvcast.js', import.meta.url));
 const WIDTH = 1280;
 const HEIGHT = 720;
 const FPS = 30;
@@ -302,53 +301,16 @@ async function measureChromium(
 }
 
 async function measureShare(desktop: WaylandDesktop, changes: number, out: WaylandAppBench): Promise<void> {
-  const port = await freePort();
-  const share = spawnTracked(
-    process.execPath,
-    [
-      MKVCAST_BIN,
-      'share',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--token',
-      'none',
-      '--fps',
-      String(FPS),
-    ],
-    { env: desktop.env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let said = '';
-  share.stdout?.on('data', (d: Buffer) => (said += d.toString()));
-  share.stderr?.on('data', (d: Buffer) => (said += d.toString()));
   // xdg-desktop-portal-wlr 0.7 sends a cast of an output that an earlier cast (Chromium's) read no frame
   // until the screen changes (see FrameRelay): the screen is nudged until share is live.
   let nudges = 0;
-  await waitFor(
-    'share to print its link',
-    async () => {
-      if (said.includes('live.mkv') || share.exitCode !== null) return true;
-      await desktop.setColour(nudges++ % 2 ? '#101010' : '#202020');
-      await sleep(500);
-      return false;
-    },
-    { timeoutMs: 30_000 },
-  );
-  if (share.exitCode !== null) throw new Error(`share exited: ${said}`);
-  const viewer: ChildProcess = spawnTracked('ffmpeg', [
-    ...['-v', 'error', '-fflags', 'nobuffer', '-i', `http://127.0.0.1:${port}/live.mkv`],
-    ...['-vf', 'scale=1:1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
-  ]);
-  const frames: { atMs: number; rgb: number[] }[] = [];
-  let pending = Buffer.alloc(0);
-  viewer.stdout?.on('data', (chunk: Buffer) => {
-    pending = Buffer.concat([pending, chunk]);
-    while (pending.length >= 3) {
-      frames.push({ atMs: performance.timeOrigin + performance.now(), rgb: [...pending.subarray(0, 3)] });
-      pending = pending.subarray(3);
-    }
+  const { share, url } = await startBenchShare('portal path', desktop.env, async () => {
+    await desktop.setColour(nudges++ % 2 ? '#101010' : '#202020');
+    await sleep(500);
   });
+  // The same low-delay viewer as bench/glass.ts and bench/wayland.ts, so that the figures compare.
+  const viewer = lowDelayPixelViewer(url);
+  const frames = viewer.frames;
   await waitFor('the first frame', () => frames.length > 0, { timeoutMs: 15_000 });
   await sleep(1000);
   out.results.push(
@@ -374,7 +336,7 @@ async function measureShare(desktop: WaylandDesktop, changes: number, out: Wayla
       () => [share.pid as number, ...descendants(share.pid as number).map((p) => p.pid)],
     ),
   );
-  viewer.kill('SIGKILL');
+  viewer.child.kill('SIGKILL');
   share.kill('SIGINT');
   await new Promise((resolve) => share.once('close', resolve));
 }

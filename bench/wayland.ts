@@ -10,6 +10,7 @@
  *
  *   node dist/bench/wayland.js [--changes N]     prints JSON and a Markdown table
  */
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -63,12 +64,15 @@ function cpuTicks(pid: number): number {
 
 const treeTicks = (pid: number): number => [pid, ...childPids(pid)].reduce((sum, p) => sum + cpuTicks(p), 0);
 
-async function measure(
-  path: CaptureBenchResult['path'],
+/**
+ * `mkvcast share` at the bench's frame rate on a free port of 127.0.0.1, resolved once it has printed
+ * its link; `whileWaiting` runs between checks (a screen that must change before a cast sends anything).
+ */
+export async function startBenchShare(
+  label: string,
   env: NodeJS.ProcessEnv,
-  paint: (colour: string) => Promise<void>,
-  changes: number,
-): Promise<CaptureBenchResult> {
+  whileWaiting?: () => Promise<void>,
+): Promise<{ share: ChildProcess; url: string }> {
   const port = await freePort();
   const share = spawnTracked(
     process.execPath,
@@ -90,15 +94,27 @@ async function measure(
   share.stdout?.on('data', (d: Buffer) => (said += d.toString()));
   share.stderr?.on('data', (d: Buffer) => (said += d.toString()));
   await waitFor(
-    `${path} share to print its link`,
-    () => said.includes('live.mkv') || share.exitCode !== null,
-    {
-      timeoutMs: 30_000,
+    `${label}: share to print its link`,
+    async () => {
+      if (said.includes('live.mkv') || share.exitCode !== null) return true;
+      await whileWaiting?.();
+      return false;
     },
+    { timeoutMs: 30_000 },
   );
-  if (share.exitCode !== null) throw new Error(`${path}: share exited: ${said}`);
+  if (share.exitCode !== null) throw new Error(`${label}: share exited: ${said}`);
+  return { share, url: `http://127.0.0.1:${port}/live.mkv` };
+}
+
+async function measure(
+  path: CaptureBenchResult['path'],
+  env: NodeJS.ProcessEnv,
+  paint: (colour: string) => Promise<void>,
+  changes: number,
+): Promise<CaptureBenchResult> {
+  const { share, url } = await startBenchShare(path, env);
   // The same low-delay viewer as bench/glass.ts, so that the two benches' figures compare.
-  const viewer = lowDelayPixelViewer(`http://127.0.0.1:${port}/live.mkv`);
+  const viewer = lowDelayPixelViewer(url);
   const frames = viewer.frames;
   await waitFor(`${path}: first frame`, () => frames.length > 0, { timeoutMs: 15_000 });
   await sleep(1000);
