@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ScreenInfo } from '../api.js';
 import { onPath } from '../ffmpeg/locate.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
-import { castScreen, portalEncoders } from './encoder.js';
+import { blackI420, castScreen, portalEncoders } from './encoder.js';
 import type { ScreenCast } from './portal.js';
 import { i420FrameBytes } from './reader.js';
 
@@ -49,7 +49,7 @@ describe('portal encoders: a stream that stops, a cast the desktop ends', { time
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   const settings = () => ({ ...DEFAULT_SETTINGS, fps: 15, keyframeIntervalSec: 1 });
-  const run = (cast: ScreenCast, readerPath: string) => {
+  const run = (cast: ScreenCast, readerPath: string, blankAfterMs?: number) => {
     const factory = portalEncoders({
       cast,
       // gone() checks that this path still exists: the one on PATH, in full.
@@ -58,6 +58,7 @@ describe('portal encoders: a stream that stops, a cast the desktop ends', { time
       settings,
       readerPath,
       stallMs: 400,
+      blankAfterMs,
     });
     const screen: ScreenInfo = castScreen(cast);
     const encoder = factory.start(screen);
@@ -96,6 +97,27 @@ describe('portal encoders: a stream that stops, a cast the desktop ends', { time
     await reading;
     assert.equal((factory.gone() as { code?: string } | null)?.code, 'PORTAL_CLOSED');
     await factory.close();
+  });
+
+  it('a new cast whose stream sends nothing (a still screen): black is held, so the run streams and is not taken for hung', async () => {
+    const cast = fakeCast();
+    const silent = reader('silent.sh', 'exec sleep 60');
+    const { factory, encoder, bytes, reading } = run(cast, silent, 200);
+    const deadline = Date.now() + 10_000;
+    while (bytes() === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(bytes() > 0, 'the encoder streams before the stream sends its first frame');
+    encoder.kill();
+    await encoder.exited.catch(() => null);
+    await reading;
+    await factory.close();
+  });
+
+  it('blackI420: Y 16 then U and V 128, the size of one frame', () => {
+    const black = blackI420(64, 48);
+    assert.equal(black.length, frame);
+    assert.equal(black[64 * 48 - 1], 16);
+    assert.equal(black[64 * 48], 128);
+    assert.equal(black[frame - 1], 128);
   });
 
   it('no reader binary: the run fails with PIPEWIRE_READER_MISSING and what to install', async () => {

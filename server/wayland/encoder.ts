@@ -22,6 +22,20 @@ export interface PortalEncoderOptions extends EncoderFactoryOptions {
   readerPath?: string;
   /** The reader sent nothing for this long after its first frame: its stream stopped (default 3 s). */
   stallMs?: number;
+  /**
+   * A new reader with no earlier frame to hold has sent nothing for this long: black is held until
+   * its first frame (default 2 s, well inside the capture loop's 5 s watchdog).
+   */
+  blankAfterMs?: number;
+}
+
+/** One black I420 frame (limited range: Y 16, U and V 128) of the reader's size. */
+export function blackI420(width: number, height: number): Buffer {
+  const bytes = i420FrameBytes(width, height);
+  const luma = (bytes / 3) * 2; // the two chroma planes are a quarter of the luma plane each
+  const frame = Buffer.alloc(bytes, 128);
+  frame.fill(16, 0, luma);
+  return frame;
 }
 
 /**
@@ -85,6 +99,7 @@ export interface PortalEncoderFactory extends EncoderFactory {
 export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFactory {
   const readerPath = options.readerPath ?? 'gst-launch-1.0';
   const stallMs = options.stallMs ?? DEFAULT_STALL_MS;
+  const blankAfterMs = options.blankAfterMs ?? DEFAULT_BLANK_AFTER_MS;
   const { cast } = options;
   let closed = false;
   let reader: Reader | null = null;
@@ -123,10 +138,20 @@ export function portalEncoders(options: PortalEncoderOptions): PortalEncoderFact
     // Until the new stream's first frame (see nextReader), the screen is held as the old one last
     // showed it, at the frame rate: the screen has not changed since, or the stream would have started.
     relay.seed(previous?.relay.lastFrame() ?? null);
+    // A new cast's first stream can wait for a change on screen as well (seen here on a still screen
+    // after another cast of the same output ended), and then there is no earlier frame to hold: the
+    // encoder would send nothing, its run be taken for hung and the share fail before its first
+    // picture. After blankAfterMs black is held instead, until the screen first changes.
+    const holdStartMs = performance.now();
     const hold = setInterval(
       () => {
-        if (relay.started || child.exitCode !== null || child.signalCode !== null) clearInterval(hold);
-        else relay.repeatLast();
+        if (relay.started || child.exitCode !== null || child.signalCode !== null) {
+          clearInterval(hold);
+          return;
+        }
+        if (!relay.lastFrame() && performance.now() - holdStartMs >= blankAfterMs)
+          relay.seed([blackI420(screen.width, screen.height)]);
+        relay.repeatLast();
       },
       Math.round(1000 / fps),
     );
@@ -289,6 +314,8 @@ const READER_STDERR_TAIL = 2048;
  * on screen for long.
  */
 const DEFAULT_STALL_MS = 3000;
+/** See PortalEncoderOptions.blankAfterMs. */
+const DEFAULT_BLANK_AFTER_MS = 2000;
 
 /** Stops a reader (SIGTERM, then SIGKILL after 2 s); `because`, when given, is the reason shown. */
 async function stopReader(reader: Reader, because?: string): Promise<void> {
