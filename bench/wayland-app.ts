@@ -322,13 +322,14 @@ async function measureShare(desktop: WaylandDesktop, changes: number, out: Wayla
         try {
           const seen = await waitFor(
             'the colour',
-            () => frames.find((f) => f.atMs >= since && near(f.rgb, rgb)),
+            // The viewer stamps with performance.now(); this bench's times are epoch ms.
+            () => frames.find((f) => f.atMs + performance.timeOrigin >= since && near(f.rgb, rgb)),
             {
               timeoutMs: 5000,
               intervalMs: 2,
             },
           );
-          return seen.atMs;
+          return seen.atMs + performance.timeOrigin;
         } catch {
           return null;
         }
