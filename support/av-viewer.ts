@@ -5,7 +5,7 @@
  * print the values with the frame's pts on stderr as it decodes.
  */
 import type { ChildProcess } from 'node:child_process';
-import { spawnTracked } from './processes.js';
+import { spawnTracked, waitFor } from './processes.js';
 
 export interface DecodedFrame {
   /** Timestamp in the stream (s), on the viewer's timeline (the same for both tracks). */
@@ -133,4 +133,42 @@ export function toneHz(pcm: Buffer): number {
   if (periods.length < 20 || loud < n / 10) return 0;
   periods.sort((x, y) => x - y);
   return 48_000 / periods[Math.floor(periods.length / 2)];
+}
+
+/**
+ * Sound minus picture, in ms, for five changes: each turns the screen white or black (`paint`) and plays
+ * a 150 ms 1 kHz beep at the same moment (`beep`), then reads when each reached `viewer`. The caller
+ * judges the offsets (a median, so that one round delayed by a loaded machine does not decide).
+ */
+export async function beepOffsets(
+  viewer: AvViewer,
+  paint: (colour: string) => Promise<void>,
+  beep: () => void,
+): Promise<number[]> {
+  const offsets: number[] = [];
+  for (const [colour, dark] of [
+    ['#ffffff', false],
+    ['#000000', true],
+    ['#ffffff', false],
+    ['#000000', true],
+    ['#ffffff', false],
+  ] as const) {
+    const since = { video: viewer.video.length, audio: viewer.audio.length };
+    await paint(colour);
+    beep();
+    const frame = await waitFor(
+      'the new colour',
+      () => viewer.video.slice(since.video).find((f) => (dark ? f.value < 60 : f.value > 180)),
+      { timeoutMs: 5000, intervalMs: 5 },
+    );
+    const heard = await waitFor(
+      'the beep',
+      () => viewer.audio.slice(since.audio).find((f) => f.value > -30),
+      { timeoutMs: 5000, intervalMs: 5 },
+    );
+    offsets.push((heard.ptsSec - frame.ptsSec) * 1000);
+    // Let the beep end before the next one.
+    await waitFor('quiet', () => viewer.audio.at(-1)!.value < -50, { timeoutMs: 5000, intervalMs: 20 });
+  }
+  return offsets;
 }

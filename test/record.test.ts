@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { demoSource } from '../server/input/demo.js';
 import { ServeService } from '../server/serve.js';
 import { SharingSession } from '../server/session/session.js';
@@ -55,6 +55,36 @@ async function hasCues(file: string): Promise<boolean> {
 }
 
 const elapsedSec = (fromMs: number): number => (performance.now() - fromMs) / 1000;
+
+/** A tmpfs of `size` mounted under `dir`, or null (the test skipped) where it cannot be (not root). */
+async function smallDisk(dir: string, name: string, size: string, t: TestContext): Promise<string | null> {
+  const mount = path.join(dir, name);
+  await mkdir(mount);
+  try {
+    await run('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mount]);
+    return mount;
+  } catch (error) {
+    t.skip(`a small tmpfs cannot be mounted here (needs root): ${(error as Error).message}`);
+    return null;
+  }
+}
+
+/** serve of the demo recording to `file`; notices collected, a problem marked "problem: " (the CLI prints those even with --quiet). */
+function recordingDemo(file: string, notices: string[]): ServeService {
+  return new ServeService({
+    input: undefined,
+    source: demoSource,
+    host: '127.0.0.1',
+    port: 0,
+    maxViewers: 8,
+    maxLagMs: 2000,
+    fastStartSegments: 0,
+    token: null,
+    loop: false,
+    record: file,
+    onNotice: (m, problem) => notices.push(problem ? `problem: ${m}` : m),
+  });
+}
 
 describe('recording while sharing', { timeout: 90_000 }, () => {
   let dir: string;
@@ -204,29 +234,10 @@ describe('recording while sharing', { timeout: 90_000 }, () => {
   });
 
   it('a full disk stops the recording with a message, and serving goes on', async (t) => {
-    const mount = path.join(dir, 'small-disk');
-    await mkdir(mount);
-    try {
-      await run('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount]);
-    } catch (error) {
-      t.skip(`a small tmpfs cannot be mounted here (needs root): ${(error as Error).message}`);
-      return;
-    }
+    const mount = await smallDisk(dir, 'small-disk', '256k', t);
+    if (!mount) return;
     const notices: string[] = [];
-    const service = new ServeService({
-      input: undefined,
-      source: demoSource,
-      host: '127.0.0.1',
-      port: 0,
-      maxViewers: 8,
-      maxLagMs: 2000,
-      fastStartSegments: 0,
-      token: null,
-      loop: false,
-      record: path.join(mount, 'full.mkv'),
-      // A problem is marked as one: the CLI prints it even with --quiet.
-      onNotice: (m, problem) => notices.push(problem ? `problem: ${m}` : m),
-    });
+    const service = recordingDemo(path.join(mount, 'full.mkv'), notices);
     try {
       const { port } = await service.start();
       await service.ready;
@@ -249,29 +260,11 @@ describe('recording while sharing', { timeout: 90_000 }, () => {
   });
 
   it('a disk with room for the recording but not for the finishing copy: the file is kept as it was, with how to finish it', async (t) => {
-    const mount = path.join(dir, 'tight-disk');
-    await mkdir(mount);
-    try {
-      await run('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mount]);
-    } catch (error) {
-      t.skip(`a small tmpfs cannot be mounted here (needs root): ${(error as Error).message}`);
-      return;
-    }
+    const mount = await smallDisk(dir, 'tight-disk', '2m', t);
+    if (!mount) return;
     const file = path.join(mount, 'tight.mkv');
     const notices: string[] = [];
-    const service = new ServeService({
-      input: undefined,
-      source: demoSource,
-      host: '127.0.0.1',
-      port: 0,
-      maxViewers: 8,
-      maxLagMs: 2000,
-      fastStartSegments: 0,
-      token: null,
-      loop: false,
-      record: file,
-      onNotice: (m, problem) => notices.push(problem ? `problem: ${m}` : m),
-    });
+    const service = recordingDemo(file, notices);
     try {
       await service.start();
       await service.ready;

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { SessionState, StreamStatus, UserError } from '../server/api.js';
 import { SharingSession } from '../server/session/session.js';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
-import { avViewer, toneHz, type AvViewer } from '../support/av-viewer.js';
+import { avViewer, beepOffsets, toneHz, type AvViewer } from '../support/av-viewer.js';
 import { freePort } from '../support/ports.js';
 import { killAll, waitFor } from '../support/processes.js';
 import { MIC, MIC_SINK, SPEAKERS, sinePcm, startPulse, type Pulse } from '../support/pulse.js';
@@ -93,31 +93,11 @@ describe('sharing with sound', { timeout: 120_000 }, () => {
       await waitFor('picture and sound', () => viewer.video.length > 5 && viewer.audio.length > 50, {
         timeoutMs: 15_000,
       });
-      const offsets: number[] = [];
-      for (const [colour, dark] of [
-        ['#ffffff', false],
-        ['#000000', true],
-        ['#ffffff', false],
-        ['#000000', true],
-        ['#ffffff', false],
-      ] as const) {
-        const since = { video: viewer.video.length, audio: viewer.audio.length };
-        await xvfb.paint(colour);
-        player.write(sinePcm(1000, 150));
-        const frame = await waitFor(
-          'the new colour',
-          () => viewer.video.slice(since.video).find((f) => (dark ? f.value < 60 : f.value > 180)),
-          { timeoutMs: 5000, intervalMs: 5 },
-        );
-        const beep = await waitFor(
-          'the beep',
-          () => viewer.audio.slice(since.audio).find((f) => f.value > -30),
-          { timeoutMs: 5000, intervalMs: 5 },
-        );
-        offsets.push((beep.ptsSec - frame.ptsSec) * 1000);
-        // Let the beep end before the next one.
-        await waitFor('quiet', () => viewer.audio.at(-1)!.value < -50, { timeoutMs: 5000, intervalMs: 20 });
-      }
+      const offsets = await beepOffsets(
+        viewer,
+        (colour) => xvfb.paint(colour),
+        () => player.write(sinePcm(1000, 150)),
+      );
       t.diagnostic(`sound − picture: ${offsets.map((o) => o.toFixed(0)).join(', ')} ms`);
       // The median of five: one round can stray under a loaded machine (−166 ms once in a full npm test
       // with other work running); a regression moves them all.

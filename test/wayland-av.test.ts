@@ -12,7 +12,7 @@ import { SharingSession } from '../server/session/session.js';
 import { DEFAULT_SETTINGS } from '../server/settings.js';
 import type { ScreenCast } from '../server/wayland/portal.js';
 import { openCast, portalDeps } from '../server/wayland/share-portal.js';
-import { avViewer, toneHz } from '../support/av-viewer.js';
+import { avViewer, beepOffsets, toneHz } from '../support/av-viewer.js';
 import { pixelViewer } from '../support/pixels.js';
 import { freePort } from '../support/ports.js';
 import { childPids, killAll, waitFor } from '../support/processes.js';
@@ -90,31 +90,13 @@ describe('the Wayland portal path with sound, pause and a stream that stops', { 
       await waitFor('quiet', () => (viewer.audio.at(-1)?.value ?? 0) < -50, { timeoutMs: 5000 });
 
       const player = pulse.player(SPEAKERS);
-      const offsets: number[] = [];
+      let offsets: number[];
       try {
-        for (const [colour, dark] of [
-          ['#ffffff', false],
-          ['#000000', true],
-          ['#ffffff', false],
-          ['#000000', true],
-          ['#ffffff', false],
-        ] as const) {
-          const since = { video: viewer.video.length, audio: viewer.audio.length };
-          await desktop.setColour(colour);
-          player.write(sinePcm(1000, 150));
-          const frame = await waitFor(
-            'the new colour',
-            () => viewer.video.slice(since.video).find((f) => (dark ? f.value < 60 : f.value > 180)),
-            { timeoutMs: 5000, intervalMs: 5 },
-          );
-          const beep = await waitFor(
-            'the beep',
-            () => viewer.audio.slice(since.audio).find((f) => f.value > -30),
-            { timeoutMs: 5000, intervalMs: 5 },
-          );
-          offsets.push((beep.ptsSec - frame.ptsSec) * 1000);
-          await waitFor('quiet', () => viewer.audio.at(-1)!.value < -50, { timeoutMs: 5000, intervalMs: 20 });
-        }
+        offsets = await beepOffsets(
+          viewer,
+          (colour) => desktop.setColour(colour),
+          () => player.write(sinePcm(1000, 150)),
+        );
       } finally {
         player.child.kill('SIGKILL');
       }
