@@ -31,20 +31,7 @@ import { lowDelayPixelViewer } from '../support/pixels.js';
 import { childPids, killAll, spawnTracked, waitFor } from '../support/processes.js';
 import { startWaylandDesktop, type WaylandDesktop } from '../support/wayland.js';
 import { cpuSec } from './proc.js';
-import { startBenchShare } from './wayland.js';
-
-const WIDTH = 1280;
-const HEIGHT = 720;
-const FPS = 30;
-
-const PALETTE: [string, number[]][] = [
-  ['#ff0000', [255, 0, 0]],
-  ['#00ff00', [0, 255, 0]],
-  ['#0000ff', [0, 0, 255]],
-  ['#ffffff', [255, 255, 255]],
-  ['#000000', [0, 0, 0]],
-  ['#ffff00', [255, 255, 0]],
-];
+import { FPS, HEIGHT, near, PALETTE, percentile, startBenchShare, WIDTH } from './wayland.js';
 
 /** The desktop's own processes (comm names, cut at 15 characters by Linux). */
 const DESKTOP = new Set(['sway', 'foot', 'pipewire', 'wireplumber', 'xdg-desktop-por', 'dbus-daemon']);
@@ -74,12 +61,6 @@ export interface WaylandAppBench {
   loadBefore: number[];
   loadAfter: number[];
 }
-
-const near = (pixel: number[], colour: number[]): boolean =>
-  pixel.every((v, i) => Math.abs(v - colour[i]) < 40);
-
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 /** Every process under `pid`, with its comm name. */
 function descendants(pid: number): { pid: number; name: string }[] {

@@ -22,11 +22,12 @@ import { startWaylandDesktop } from '../support/wayland.js';
 import { startXvfb } from '../support/xvfb.js';
 
 const MKVCAST_BIN = fileURLToPath(new URL('../../bin/mkvcast.js', import.meta.url));
-const WIDTH = 1280;
-const HEIGHT = 720;
-const FPS = 30;
+export const WIDTH = 1280;
+export const HEIGHT = 720;
+export const FPS = 30;
 
-const PALETTE: [string, number[]][] = [
+/** The colours painted in turn, with what a viewer's pixel reads for each. */
+export const PALETTE: [string, number[]][] = [
   ['#ff0000', [255, 0, 0]],
   ['#00ff00', [0, 255, 0]],
   ['#0000ff', [0, 0, 255]],
@@ -45,10 +46,10 @@ export interface CaptureBenchResult {
   cpuPercent: number;
 }
 
-const near = (pixel: number[], colour: number[]): boolean =>
+export const near = (pixel: number[], colour: number[]): boolean =>
   pixel.every((v, i) => Math.abs(v - colour[i]) < 40);
 
-const percentile = (sorted: number[], p: number): number =>
+export const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 /** utime + stime of a process, in clock ticks (100 a second on Linux). */
