@@ -13,6 +13,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { toneHz, type AvViewer } from './av-viewer.js';
 import { spawnTracked, waitFor } from './processes.js';
 
 const run = promisify(execFile);
@@ -162,4 +163,35 @@ export async function startPulse(): Promise<Pulse> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * After the sound server went away while `viewer` watched: the picture and the sound (silence) go on,
+ * the server is started again, a 1 kHz tone is played to `sink`, and this resolves with that tone's
+ * player (the caller kills it) once the viewer hears the tone again.
+ */
+export async function toneBackAfterOutage(
+  viewer: AvViewer,
+  pulse: Pulse,
+  sink: string,
+): Promise<ChildProcess> {
+  const framesThen = viewer.video.length;
+  const soundThen = viewer.pcm().length;
+  await waitFor(
+    'picture and sound (silence) going on',
+    () => viewer.video.length > framesThen + 15 && viewer.pcm().length > soundThen + 96_000,
+    { timeoutMs: 10_000 },
+  );
+  await pulse.start();
+  const back = pulse.playTone(sink, 1000);
+  try {
+    // The last half second (48 kHz mono s16).
+    await waitFor('the tone again', () => Math.abs(toneHz(viewer.pcm().subarray(-48_000)) - 1000) <= 5, {
+      timeoutMs: 15_000,
+    });
+    return back;
+  } catch (error) {
+    back.kill('SIGKILL');
+    throw error;
+  }
 }

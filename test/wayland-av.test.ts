@@ -16,7 +16,7 @@ import { avViewer, beepOffsets, toneHz } from '../support/av-viewer.js';
 import { pixelViewer } from '../support/pixels.js';
 import { freePort } from '../support/ports.js';
 import { childPids, killAll, waitFor } from '../support/processes.js';
-import { sinePcm, SPEAKERS, startPulse, type Pulse } from '../support/pulse.js';
+import { sinePcm, SPEAKERS, startPulse, toneBackAfterOutage, type Pulse } from '../support/pulse.js';
 import { startWaylandDesktop, type WaylandDesktop } from '../support/wayland.js';
 
 const near = (pixel: number[], colour: number[]): boolean =>
@@ -127,22 +127,7 @@ describe('the Wayland portal path with sound, pause and a stream that stops', { 
       await pulse.kill();
       await waitFor('silence', () => session.stats().audio?.silenced, { timeoutMs: 10_000 });
       assert.equal(notices[0]?.code, 'AUDIO_DEVICE_GONE');
-      const framesThen = viewer.video.length;
-      const soundThen = viewer.pcm().length;
-      await waitFor(
-        'picture and sound (silence) going on',
-        () => viewer.video.length > framesThen + 15 && viewer.pcm().length > soundThen + 96_000,
-        { timeoutMs: 10_000 },
-      );
-      await pulse.start();
-      const back = pulse.playTone(SPEAKERS, 1000);
-      try {
-        await waitFor('the tone again', () => Math.abs(toneHz(viewer.pcm().subarray(-48_000)) - 1000) <= 5, {
-          timeoutMs: 15_000,
-        });
-      } finally {
-        back.kill('SIGKILL');
-      }
+      (await toneBackAfterOutage(viewer, pulse, SPEAKERS)).kill('SIGKILL');
       assert.equal(viewer.child.exitCode, null, 'the viewer stayed connected');
     } finally {
       tone.kill('SIGKILL');
