@@ -197,13 +197,14 @@ async function serve(argv: string[], command: 'serve' | 'demo' = 'serve'): Promi
   const log = (line: string, problem = false): void => {
     if (!quiet || problem) process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${line}\n`);
   };
+  const maxViewers = integer('max-viewers', values['max-viewers'], 1, 100_000, 64);
   const service = new ServeService({
     input: positionals[0],
     source: command === 'demo' ? demoSource : undefined,
     onNotice: log,
     host,
     port: integer('port', values.port, 0, 65535, 8080),
-    maxViewers: integer('max-viewers', values['max-viewers'], 1, 100_000, 64),
+    maxViewers,
     maxViewersPerAddress: integer(
       'max-viewers-per-address',
       values['max-viewers-per-address'],
@@ -225,10 +226,7 @@ async function serve(argv: string[], command: 'serve' | 'demo' = 'serve'): Promi
         ? null
         : seconds('max-upload', values['max-upload'], 0.1, 100_000, 0),
     webrtc: !(values['no-webrtc'] ?? false),
-    webrtcPorts: webrtcPorts(
-      values['webrtc-ports'],
-      integer('max-viewers', values['max-viewers'], 1, 100_000, 64),
-    ),
+    webrtcPorts: webrtcPorts(values['webrtc-ports'], maxViewers),
   });
 
   let signalled = false;
